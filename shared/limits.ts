@@ -1,0 +1,50 @@
+/** Every limit the relay enforces. All are configurable; the defaults suit an office LAN. */
+export interface RelayLimits {
+  /** Largest control message on an introduction socket, in bytes. */
+  maxControlMessageBytes: number
+  /** Largest single message on a pipe, in bytes. */
+  maxPipeMessageBytes: number
+  /** A waiting pipe stops reading from its sender once this many bytes are held for the partner. */
+  holdPauseBytes: number
+  /** Bytes held for a waiting pipe beyond which it is closed (hold overflow). */
+  maxHeldBytes: number
+  /** How long a pipe may wait for its partner, in ms. */
+  holdTimeoutMs: number
+  /** Documents one peer may have joined at once. */
+  maxDocumentsPerPeer: number
+  /** Peers (introduction sockets) at once. */
+  maxPeers: number
+  /** Open WebSockets from one remote address. */
+  maxConnectionsPerAddress: number
+  /** A live pipe stops reading from a sender while its receiver has this many bytes queued. */
+  pipeHighWaterMark: number
+  /** Interval of the server ping, in ms; a socket that misses one ping is reaped. */
+  pingIntervalMs: number
+}
+
+export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
+  maxControlMessageBytes: 64 * 1024,
+  maxPipeMessageBytes: 16 * 1024 * 1024,
+  holdPauseBytes: 1024 * 1024,
+  maxHeldBytes: 32 * 1024 * 1024,
+  holdTimeoutMs: 60_000,
+  maxDocumentsPerPeer: 5_000,
+  maxPeers: 10_000,
+  maxConnectionsPerAddress: 2_000,
+  pipeHighWaterMark: 1024 * 1024,
+  pingIntervalMs: 30_000,
+})
+
+/** Merges overrides into the defaults, rejecting anything that is not a positive integer. */
+export function resolveLimits(overrides: Partial<RelayLimits> = {}): RelayLimits {
+  const limits: RelayLimits = { ...DEFAULT_LIMITS }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in DEFAULT_LIMITS)) throw new RangeError(`unknown limit "${key}"`)
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+      throw new RangeError(`limit "${key}" must be a positive integer, got ${String(value)}`)
+    }
+    limits[key as keyof RelayLimits] = value
+  }
+  return limits
+}

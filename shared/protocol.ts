@@ -1,0 +1,79 @@
+/**
+ * The @localfirst/relay v4 wire protocol, as the published 4.2.2 Client speaks it.
+ * Control messages are one MessagePack value per binary frame on the introduction socket.
+ */
+
+/** Client → relay. The published client sends one id per Join. */
+export interface JoinMessage {
+  type: 'Join'
+  documentIds: string[]
+}
+
+export interface LeaveMessage {
+  type: 'Leave'
+  documentIds: string[]
+}
+
+/** The published client sends `Heartbeat`; the published server's types say `❤️`. Both are accepted. */
+export interface HeartbeatMessage {
+  type: 'Heartbeat' | '❤️'
+}
+
+export type ClientControlMessage = JoinMessage | LeaveMessage | HeartbeatMessage
+
+/** Relay → client. The published client throws on any other type, so nothing else is ever sent. */
+export interface IntroductionMessage {
+  type: 'Introduction'
+  peerId: string
+  documentIds: string[]
+}
+
+/** The wire protocol a relay speaks, as carried in discovery records. */
+export const WIRE_PROTOCOL = 'localfirst-relay/4'
+
+/** Longest peer or document id accepted, in UTF-16 code units; longer ids are malformed input. */
+export const MAX_ID_LENGTH = 512
+
+export type RelayRoute =
+  | { kind: 'introduction'; peerId: string }
+  | { kind: 'connection'; localPeerId: string; remotePeerId: string; documentId: string }
+
+export type RouteResult = RelayRoute | { kind: 'unknown' } | { kind: 'malformed'; reason: string }
+
+/**
+ * Parses a request path the way the published server's router does: the fixed words match
+ * case-insensitively, ids keep their case and are percent-decoded, a query string is ignored,
+ * one trailing slash is tolerated, and so are extra leading slashes (a base URL ending in `/`).
+ */
+export function parseRelayPath(rawPath: string): RouteResult {
+  const queryAt = rawPath.indexOf('?')
+  let path = queryAt === -1 ? rawPath : rawPath.slice(0, queryAt)
+  let start = 0
+  while (start < path.length && path.charCodeAt(start) === 47 /* / */) start++
+  let end = path.length
+  if (end > start && path.charCodeAt(end - 1) === 47) end--
+  path = path.slice(start, end)
+  const segments = path.split('/')
+  const word = segments[0]!.toLowerCase()
+  const expected = word === 'introduction' ? 2 : word === 'connection' ? 4 : 0
+  if (expected === 0 || segments.length !== expected) return { kind: 'unknown' }
+  const ids: string[] = []
+  for (let i = 1; i < segments.length; i++) {
+    let id: string
+    try {
+      id = decodeURIComponent(segments[i]!)
+    } catch {
+      return { kind: 'malformed', reason: 'bad percent-encoding in path' }
+    }
+    if (id.length === 0) return { kind: 'unknown' }
+    if (id.length > MAX_ID_LENGTH) return { kind: 'malformed', reason: `id longer than ${MAX_ID_LENGTH} characters` }
+    ids.push(id)
+  }
+  if (word === 'introduction') return { kind: 'introduction', peerId: ids[0]! }
+  return { kind: 'connection', localPeerId: ids[0]!, remotePeerId: ids[1]!, documentId: ids[2]! }
+}
+
+/** The paths the published Client builds from its base URL (it does not encode ids). */
+export const introductionPath = (peerId: string) => `/introduction/${peerId}`
+export const connectionPath = (localPeerId: string, remotePeerId: string, documentId: string) =>
+  `/connection/${localPeerId}/${remotePeerId}/${documentId}`

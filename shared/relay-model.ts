@@ -1,0 +1,131 @@
+/**
+ * The live model of what the relay is doing. The engine keeps it; the dashboard, the tray and the
+ * health endpoint read snapshots of it. Times are epoch milliseconds.
+ */
+import type { CloseKind } from './close-codes.js'
+import type { RelayLimits } from './limits.js'
+
+export interface PeerCollision {
+  /** When two live connections were first seen fighting over this peer id. */
+  since: number
+  /** Connections from the other device refused since then. */
+  refused: number
+  /** Address of the connection last refused. */
+  otherAddress: string
+}
+
+export interface PeerView {
+  id: string
+  address: string
+  connectedSince: number
+  documents: string[]
+  /** Set while another live device uses the same peer id. */
+  collision?: PeerCollision
+}
+
+export interface DocumentView {
+  id: string
+  peers: string[]
+}
+
+export type PipeState = 'waiting' | 'live'
+
+export interface PipeView {
+  /** Stable for the pipe's lifetime, unique for the relay's lifetime. */
+  id: number
+  documentId: string
+  /** [the side that connected first, the other side]; for a waiting pipe the second is who it waits for. */
+  peers: [string, string]
+  state: PipeState
+  openedAt: number
+  liveSince?: number
+  /** Bytes forwarded from peers[0] to peers[1] and back. */
+  bytes: [number, number]
+  messages: [number, number]
+  /** Current rate in bytes per second, each way, over the last sampling interval. */
+  bytesPerSecond: [number, number]
+  /** Bytes held for the partner while waiting. */
+  heldBytes: number
+  /** Whether a sender is being held back because its receiver is slow (backpressure). */
+  throttled: [boolean, boolean]
+}
+
+export interface RelayTotals {
+  connectionsAccepted: number
+  peersJoined: number
+  introductions: number
+  pipesOpened: number
+  messagesRelayed: number
+  bytesRelayed: number
+  collisions: number
+  refusals: number
+  refusalsByKind: Partial<Record<CloseKind, number>>
+}
+
+export interface RelayRates {
+  messagesPerSecond: number
+  bytesPerSecond: number
+}
+
+export type RelayEventKind =
+  | 'peer-connect'
+  | 'peer-disconnect'
+  | 'join'
+  | 'leave'
+  | 'introduction'
+  | 'pipe-waiting'
+  | 'pipe-open'
+  | 'pipe-close'
+  | 'refusal'
+  | 'collision'
+
+export interface RelayEvent {
+  /** Increases by one per event for the relay's lifetime, so a reader can tell what it missed. */
+  seq: number
+  at: number
+  kind: RelayEventKind
+  peerId?: string
+  otherPeerId?: string
+  documentIds?: string[]
+  address?: string
+  /** For refusals and closes: the close code (or HTTP status for refused upgrades) and reason. */
+  code?: number
+  status?: number
+  reason?: string
+  refusal?: CloseKind
+}
+
+export interface RelayCounts {
+  peers: number
+  documents: number
+  pipesWaiting: number
+  pipesLive: number
+  sockets: number
+}
+
+export interface RelaySnapshot {
+  version: string
+  startedAt: number
+  takenAt: number
+  listening: boolean
+  /** ws:// URLs the relay answers on. */
+  urls: string[]
+  limits: RelayLimits
+  counts: RelayCounts
+  totals: RelayTotals
+  rates: RelayRates
+  peers: PeerView[]
+  documents: DocumentView[]
+  pipes: PipeView[]
+  /** Recent events, oldest first, bounded. */
+  events: RelayEvent[]
+}
+
+/** What the public health endpoint tells anyone: no ids, only counts. */
+export interface RelayHealth {
+  status: 'ok' | 'shutting-down'
+  version: string
+  protocol: string
+  uptimeSeconds: number
+  counts: RelayCounts
+}

@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util'
+import { DEFAULT_LIMITS, resolveLimits, type RelayLimits } from '../../shared/limits.js'
+
+export interface RelayCliOptions {
+  host: string | undefined
+  port: number
+  advertise: boolean
+  verbosity: 'quiet' | 'normal' | 'verbose'
+  limits: RelayLimits
+  help: boolean
+  version: boolean
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
+const LIMIT_FLAGS = Object.keys(DEFAULT_LIMITS).map(name => ({ name: name as keyof RelayLimits, flag: kebab(name) }))
+
+const LIMIT_HELP: Record<keyof RelayLimits, string> = {
+  maxControlMessageBytes: 'largest control message on an introduction socket',
+  maxPipeMessageBytes: 'largest single message on a pipe',
+  holdPauseBytes: 'bytes held for a waiting pipe before its sender is paused',
+  maxHeldBytes: 'bytes held for a waiting pipe before it is closed (hold overflow)',
+  holdTimeoutMs: 'how long a pipe waits for its partner',
+  maxDocumentsPerPeer: 'documents one peer may join',
+  maxPeers: 'peers connected at once',
+  maxConnectionsPerAddress: 'open WebSockets from one address',
+  pipeHighWaterMark: 'bytes queued for a slow receiver before its sender is paused',
+  pingIntervalMs: 'server ping interval; a socket silent for one interval is dropped',
+}
+
+export function usage(): string {
+  const limitLines = LIMIT_FLAGS.map(
+    ({ name, flag }) => `  --${flag} <n>`.padEnd(36) + `${LIMIT_HELP[name]} (default ${DEFAULT_LIMITS[name]})`,
+  )
+  return [
+    'Usage: npm run relay -- [options]',
+    '',
+    'Runs the Switchboard relay without a window: @localfirst/relay v4 clients connect to it.',
+    '',
+    'Options:',
+    '  --host <address>'.padEnd(36) + 'interface to listen on (default: all interfaces)',
+    '  --port <n>'.padEnd(36) + 'port to listen on; 0 picks a free one (default: $PORT or 8080)',
+    '  --no-advertise'.padEnd(36) + 'do not announce the relay on the LAN over mDNS (LAN discovery is not in this build yet)',
+    '  --quiet'.padEnd(36) + 'print only the address and errors',
+    '  --verbose'.padEnd(36) + 'print every relay event (joins, pipes, ...)',
+    '  --version'.padEnd(36) + 'print the version and exit',
+    '  --help'.padEnd(36) + 'print this help and exit',
+    '',
+    'Limits:',
+    ...limitLines,
+    '',
+  ].join('\n')
+}
+
+/** Throws an Error whose message is meant for the user when the arguments make no sense. */
+export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): RelayCliOptions {
+  const limitOptions = Object.fromEntries(LIMIT_FLAGS.map(({ flag }) => [flag, { type: 'string' as const }]))
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'no-advertise': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', default: false },
+      ...limitOptions,
+    },
+  })
+  const limitOverrides: Partial<RelayLimits> = {}
+  for (const { name, flag } of LIMIT_FLAGS) {
+    const raw = (values as Record<string, unknown>)[flag]
+    if (typeof raw === 'string') limitOverrides[name] = parseInteger(raw, `--${flag}`, 1)
+  }
+  const portText = (values.port as string | undefined) ?? env.PORT ?? '8080'
+  const portSource = values.port !== undefined ? '--port' : env.PORT !== undefined ? 'PORT' : 'default port'
+  const port = parseInteger(portText, portSource, 0)
+  if (port > 65535) throw new Error(`${portSource} must be between 0 and 65535, got ${portText}`)
+  if (values.quiet && values.verbose) throw new Error('--quiet and --verbose cannot be used together')
+  return {
+    host: values.host as string | undefined,
+    port,
+    advertise: !values['no-advertise'],
+    verbosity: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
+    limits: resolveLimits(limitOverrides),
+    help: Boolean(values.help),
+    version: Boolean(values.version),
+  }
+}
+
+function parseInteger(text: string, name: string, min: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new Error(`${name} must be a whole number, got "${text}"`)
+  const value = Number(text)
+  if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} must be at least ${min}, got ${text}`)
+  return value
+}

@@ -1,0 +1,47 @@
+import { CLOSE, type CloseKind } from '../../shared/close-codes.js'
+import type { RelayEvent, RelayTotals } from '../../shared/relay-model.js'
+import { EventLog } from './event-log.js'
+
+type NewEvent = Omit<RelayEvent, 'seq' | 'at'>
+
+/**
+ * Counters and the recent-event log. Per-message counters live on the pipes themselves, so the hot
+ * path never touches this object; everything here changes once per connection, Join or refusal.
+ */
+export class RelayActivity {
+  readonly totals: Omit<RelayTotals, 'messagesRelayed' | 'bytesRelayed'> = {
+    connectionsAccepted: 0,
+    peersJoined: 0,
+    introductions: 0,
+    pipesOpened: 0,
+    collisions: 0,
+    refusals: 0,
+    refusalsByKind: {},
+  }
+  readonly log: EventLog
+
+  constructor(
+    eventLogSize: number,
+    private readonly onEvent: (event: RelayEvent) => void,
+  ) {
+    this.log = new EventLog(eventLogSize)
+  }
+
+  record(event: NewEvent): void {
+    this.onEvent(this.log.add(event))
+  }
+
+  /** A refused upgrade (HTTP status) or a socket the relay closed for cause (close code). */
+  refusal(kind: CloseKind, fields: Omit<NewEvent, 'kind' | 'refusal' | 'code'> & { http?: boolean }): void {
+    this.totals.refusals++
+    this.totals.refusalsByKind[kind] = (this.totals.refusalsByKind[kind] ?? 0) + 1
+    const { http, ...rest } = fields
+    this.record({
+      kind: 'refusal',
+      refusal: kind,
+      code: CLOSE[kind].code,
+      ...(http ? { status: CLOSE[kind].status } : {}),
+      ...rest,
+    })
+  }
+}

@@ -1,0 +1,347 @@
+import type { Socket } from 'node:net'
+import type { RelayLimits } from '../../shared/limits.js'
+import type { PipeView } from '../../shared/relay-model.js'
+import type { RelayActivity } from './activity.js'
+import type { RelaySocket } from './relay-socket.js'
+
+interface HeldMessage {
+  data: Buffer
+  isBinary: boolean
+}
+
+export interface Pipe {
+  readonly id: number
+  readonly key: string
+  readonly documentId: string
+  readonly peers: [string, string]
+  readonly sockets: [RelaySocket, RelaySocket | undefined]
+  /** Whether each socket has answered the relay's first ping, and so may be sent to (see `ready`). */
+  readonly ready: [boolean, boolean]
+  readonly openedAt: number
+  liveSince: number
+  /** Per direction: index 0 is what peers[0] sent. */
+  readonly bytes: [number, number]
+  readonly messages: [number, number]
+  readonly bytesPerSecond: [number, number]
+  readonly sampledBytes: [number, number]
+  /** A sender is paused until its receiver drains. */
+  readonly throttled: [boolean, boolean]
+  /** Messages from each side that its receiver cannot take yet, in order. */
+  readonly held: [HeldMessage[], HeldMessage[]]
+  readonly heldBytes: [number, number]
+  /** A sender is paused because its hold is full. */
+  readonly holdPaused: [boolean, boolean]
+  holdTimer: NodeJS.Timeout | undefined
+  closed: boolean
+}
+
+const BINARY = { binary: true } as const
+const TEXT = { binary: false } as const
+
+/** The TCP socket under a ws socket; ws keeps it in a private field. */
+const tcpOf = (socket: RelaySocket) => (socket as unknown as { _socket: Socket })._socket
+
+/** Keys are JSON arrays, so no id can contain a separator that makes two pipes collide. */
+export const pipeKey = (from: string, to: string, documentId: string) => JSON.stringify([from, to, documentId])
+
+/**
+ * Pipes between two peers for one document: the first socket waits (its messages held, in order,
+ * byte-for-byte) until the reciprocal socket arrives, then every message is forwarded as it came.
+ *
+ * A socket is sent nothing until it has answered the relay's first ping. The published Client
+ * attaches its message listener in a microtask after the socket opens, so frames that arrive in
+ * the same read as the handshake response would be dropped before the application sees them; the
+ * pong proves the client has finished that read.
+ *
+ * Senders are paused while their receiver has a full buffer (or their hold is full), so a reader
+ * that stops reading costs the relay at most about one high-water mark per pipe and nothing is
+ * dropped.
+ */
+export class PipeRegistry {
+  private readonly waiting = new Map<string, Pipe>()
+  private readonly live = new Set<Pipe>()
+  private nextId = 1
+  /** Traffic of pipes that have closed; live pipes carry their own counters. */
+  private closedMessages = 0
+  private closedBytes = 0
+  private lastSampleAt = Date.now()
+  /** Receivers written to in this event-loop turn; see `send`. */
+  private corked: Socket[] = []
+
+  constructor(
+    private readonly limits: RelayLimits,
+    private readonly activity: RelayActivity,
+  ) {}
+
+  get waitingCount(): number {
+    return this.waiting.size
+  }
+
+  get liveCount(): number {
+    return this.live.size
+  }
+
+  open(socket: RelaySocket, from: string, to: string, documentId: string, now = Date.now()): void {
+    socket.once('pong', () => this.ready(socket))
+    const partner = this.waiting.get(pipeKey(to, from, documentId))
+    if (partner) {
+      this.connect(partner, socket, now)
+    } else {
+      this.wait(socket, from, to, documentId, now)
+    }
+    socket.ping()
+  }
+
+  /** The hot path: one call per message on a pipe socket. */
+  forward(socket: RelaySocket, data: Buffer, isBinary: boolean): void {
+    const pipe = socket.pipe!
+    const side = socket.side
+    const to = side ^ 1
+    const receiver = pipe.sockets[to]
+    if (receiver === undefined || !pipe.ready[to]) {
+      this.hold(pipe, side, data, isBinary)
+      return
+    }
+    pipe.bytes[side] += data.length
+    pipe.messages[side]++
+    this.send(receiver, data, isBinary)
+    if (receiver.bufferedAmount >= this.limits.pipeHighWaterMark) this.throttle(pipe, side)
+  }
+
+  /**
+   * Frames for one receiver within one event-loop turn go out in a single write: its TCP socket is
+   * corked on the first and uncorked once the turn's I/O is done. Small messages then cost one
+   * syscall per batch instead of one each.
+   */
+  private send(receiver: RelaySocket, data: Buffer, isBinary: boolean): void {
+    const tcp = tcpOf(receiver)
+    if (tcp.writableCorked === 0) {
+      tcp.cork()
+      if (this.corked.push(tcp) === 1) setImmediate(this.uncorkAll)
+    }
+    receiver.send(data, isBinary ? BINARY : TEXT)
+  }
+
+  private readonly uncorkAll = (): void => {
+    const corked = this.corked
+    this.corked = []
+    for (const tcp of corked) tcp.uncork()
+  }
+
+  /** Every pipe socket's close lands here; the other side is closed to match. */
+  closed(socket: RelaySocket, code: number, reason: string): void {
+    const pipe = socket.pipe
+    if (!pipe || pipe.closed) return
+    pipe.closed = true
+    clearTimeout(pipe.holdTimer)
+    if (pipe.sockets[1] === undefined) {
+      if (this.waiting.get(pipe.key) === pipe) this.waiting.delete(pipe.key)
+    } else {
+      this.live.delete(pipe)
+      this.closedMessages += pipe.messages[0] + pipe.messages[1]
+      this.closedBytes += pipe.bytes[0] + pipe.bytes[1]
+      pipe.sockets[socket.side ^ 1]!.refuse('partnerClosed')
+    }
+    pipe.held[0] = []
+    pipe.held[1] = []
+    this.activity.record({
+      kind: 'pipe-close',
+      peerId: pipe.peers[0],
+      otherPeerId: pipe.peers[1],
+      documentIds: [pipe.documentId],
+      code,
+      reason,
+    })
+  }
+
+  totals(): { messages: number; bytes: number } {
+    let messages = this.closedMessages
+    let bytes = this.closedBytes
+    for (const pipe of this.live) {
+      messages += pipe.messages[0] + pipe.messages[1]
+      bytes += pipe.bytes[0] + pipe.bytes[1]
+    }
+    return { messages, bytes }
+  }
+
+  /** Updates each live pipe's current rate; called once per sampling interval. */
+  sampleRates(now = Date.now()): void {
+    const seconds = Math.max(0.001, (now - this.lastSampleAt) / 1000)
+    this.lastSampleAt = now
+    for (const pipe of this.live) {
+      for (const side of [0, 1] as const) {
+        pipe.bytesPerSecond[side] = Math.round((pipe.bytes[side] - pipe.sampledBytes[side]) / seconds)
+        pipe.sampledBytes[side] = pipe.bytes[side]
+      }
+    }
+  }
+
+  find(id: number): Pipe | undefined {
+    for (const pipe of this.live) if (pipe.id === id) return pipe
+    for (const pipe of this.waiting.values()) if (pipe.id === id) return pipe
+    return undefined
+  }
+
+  views(): PipeView[] {
+    const views: PipeView[] = []
+    for (const pipe of this.waiting.values()) views.push(view(pipe))
+    for (const pipe of this.live) views.push(view(pipe))
+    return views
+  }
+
+  private wait(socket: RelaySocket, from: string, to: string, documentId: string, now: number): void {
+    const key = pipeKey(from, to, documentId)
+    const earlier = this.waiting.get(key)
+    if (earlier) {
+      // The same side asked again (a Client that reconnected): the newer socket is the one in use.
+      this.waiting.delete(key)
+      this.dropWaiting(earlier, 'replaced', 'a newer connection for the same pipe')
+    }
+    const pipe: Pipe = {
+      id: this.nextId++,
+      key,
+      documentId,
+      peers: [from, to],
+      sockets: [socket, undefined],
+      ready: [false, false],
+      openedAt: now,
+      liveSince: 0,
+      bytes: [0, 0],
+      messages: [0, 0],
+      bytesPerSecond: [0, 0],
+      sampledBytes: [0, 0],
+      throttled: [false, false],
+      held: [[], []],
+      heldBytes: [0, 0],
+      holdPaused: [false, false],
+      holdTimer: undefined,
+      closed: false,
+    }
+    pipe.holdTimer = setTimeout(() => this.holdTimedOut(pipe), this.limits.holdTimeoutMs)
+    socket.pipe = pipe
+    socket.side = 0
+    this.waiting.set(key, pipe)
+    this.activity.record({ kind: 'pipe-waiting', peerId: from, otherPeerId: to, documentIds: [documentId] })
+  }
+
+  private connect(pipe: Pipe, socket: RelaySocket, now: number): void {
+    this.waiting.delete(pipe.key)
+    clearTimeout(pipe.holdTimer)
+    pipe.holdTimer = undefined
+    pipe.sockets[1] = socket
+    pipe.liveSince = now
+    socket.pipe = pipe
+    socket.side = 1
+    this.live.add(pipe)
+    this.activity.totals.pipesOpened++
+    this.activity.record({
+      kind: 'pipe-open',
+      peerId: pipe.peers[0],
+      otherPeerId: pipe.peers[1],
+      documentIds: [pipe.documentId],
+    })
+    // What side 0 sent while waiting goes out once this socket answers its first ping.
+    this.flush(pipe, 1)
+  }
+
+  private ready(socket: RelaySocket): void {
+    const pipe = socket.pipe
+    if (!pipe || pipe.closed) return
+    const side = socket.side
+    pipe.ready[side] = true
+    this.flush(pipe, (side ^ 1) as 0 | 1)
+    // A socket that is not yet ready keeps being read (its pong must get through); its hold is
+    // paused only now, if it filled up in the meantime.
+    this.pauseIfHoldFull(pipe, side)
+  }
+
+  /** Delivers what `from` sent while its receiver could not take it, then lets `from` go on. */
+  private flush(pipe: Pipe, from: 0 | 1): void {
+    const to = from ^ 1
+    const receiver = pipe.sockets[to]
+    if (receiver === undefined || !pipe.ready[to]) return
+    const held = pipe.held[from]
+    if (held.length > 0) {
+      pipe.held[from] = []
+      pipe.heldBytes[from] = 0
+      for (const message of held) {
+        pipe.bytes[from] += message.data.length
+        pipe.messages[from]++
+        this.send(receiver, message.data, message.isBinary)
+      }
+    }
+    if (pipe.holdPaused[from]) {
+      pipe.holdPaused[from] = false
+      if (receiver.bufferedAmount >= this.limits.pipeHighWaterMark) this.throttle(pipe, from)
+      else if (!pipe.throttled[from]) pipe.sockets[from]!.resume()
+    }
+  }
+
+  private hold(pipe: Pipe, side: 0 | 1, data: Buffer, isBinary: boolean): void {
+    pipe.heldBytes[side] += data.length
+    if (pipe.heldBytes[side] > this.limits.maxHeldBytes) {
+      const detail = `more than ${this.limits.maxHeldBytes} bytes sent before the partner could take them`
+      if (pipe.sockets[1] === undefined) this.dropWaiting(pipe, 'holdOverflow', detail)
+      else {
+        this.activity.refusal('holdOverflow', { peerId: pipe.peers[side], address: pipe.sockets[side]!.remoteAddress })
+        pipe.sockets[side]!.refuse('holdOverflow', detail)
+      }
+      return
+    }
+    pipe.held[side].push({ data, isBinary })
+    this.pauseIfHoldFull(pipe, side)
+  }
+
+  private pauseIfHoldFull(pipe: Pipe, side: 0 | 1): void {
+    if (pipe.holdPaused[side] || !pipe.ready[side] || pipe.heldBytes[side] < this.limits.holdPauseBytes) return
+    pipe.holdPaused[side] = true
+    pipe.sockets[side]!.pause()
+  }
+
+  private throttle(pipe: Pipe, side: 0 | 1): void {
+    if (pipe.throttled[side]) return
+    pipe.throttled[side] = true
+    const sender = pipe.sockets[side]!
+    const receiver = pipe.sockets[side ^ 1]!
+    sender.pause()
+    // bufferedAmount is at or above the high-water mark, so the receiver's socket owes a 'drain'.
+    tcpOf(receiver).once('drain', () => {
+      pipe.throttled[side] = false
+      if (!pipe.closed) sender.resume()
+    })
+  }
+
+  private holdTimedOut(pipe: Pipe): void {
+    pipe.holdTimer = undefined
+    const seconds = Math.round(this.limits.holdTimeoutMs / 100) / 10
+    this.dropWaiting(pipe, 'holdTimeout', `partner did not connect within ${seconds} s`)
+  }
+
+  private dropWaiting(pipe: Pipe, kind: 'replaced' | 'holdOverflow' | 'holdTimeout', detail: string): void {
+    const socket = pipe.sockets[0]
+    this.activity.refusal(kind, {
+      peerId: pipe.peers[0],
+      otherPeerId: pipe.peers[1],
+      documentIds: [pipe.documentId],
+      address: socket.remoteAddress,
+    })
+    pipe.held[0] = []
+    socket.refuse(kind, detail)
+  }
+}
+
+function view(pipe: Pipe): PipeView {
+  return {
+    id: pipe.id,
+    documentId: pipe.documentId,
+    peers: [pipe.peers[0], pipe.peers[1]],
+    state: pipe.sockets[1] === undefined ? 'waiting' : 'live',
+    openedAt: pipe.openedAt,
+    ...(pipe.liveSince ? { liveSince: pipe.liveSince } : {}),
+    bytes: [pipe.bytes[0], pipe.bytes[1]],
+    messages: [pipe.messages[0], pipe.messages[1]],
+    bytesPerSecond: [pipe.bytesPerSecond[0], pipe.bytesPerSecond[1]],
+    heldBytes: pipe.heldBytes[0] + pipe.heldBytes[1],
+    throttled: [pipe.throttled[0] || pipe.holdPaused[0], pipe.throttled[1] || pipe.holdPaused[1]],
+  }
+}

@@ -1,0 +1,351 @@
+import { EventEmitter, once } from 'node:events'
+import http, { type IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { setTimeout as delay } from 'node:timers/promises'
+import { WebSocketServer } from 'ws'
+import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
+import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
+import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
+import type { RelayEvent, RelayHealth, RelayRates, RelaySnapshot } from '../../shared/relay-model.js'
+import { VERSION } from '../version.js'
+import { RelayActivity } from './activity.js'
+import { AddressCounter, PenaltyBox, normalizeAddress } from './admission.js'
+import { relayUrls } from './addresses.js'
+import { decodeControlMessage } from './control-messages.js'
+import { serveHttp } from './http-pages.js'
+import { PeerRegistry } from './peers.js'
+import { PipeRegistry } from './pipes.js'
+import { RelaySocket } from './relay-socket.js'
+
+export interface RelayServerOptions {
+  /** Interface to listen on; all interfaces when omitted. */
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  limits?: Partial<RelayLimits>
+  /** How many recent events the model keeps. */
+  eventLogSize?: number
+}
+
+export interface ListeningAddress {
+  host: string | undefined
+  port: number
+  /** The first of `urls`: loopback for an all-interfaces relay. */
+  url: string
+  urls: string[]
+}
+
+/** Sockets still open this long after the shutdown close frames are cut off. */
+const SHUTDOWN_GRACE_MS = 1_500
+const RATE_SAMPLE_MS = 1_000
+
+/**
+ * The relay engine: plain Node, no Electron, so it runs headless, in tests and in the app's main
+ * process alike. It speaks the @localfirst/relay v4 wire protocol on one HTTP port.
+ */
+export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
+  readonly limits: RelayLimits
+  private readonly host: string | undefined
+  private readonly requestedPort: number
+  private readonly activity: RelayActivity
+  private readonly peers: PeerRegistry
+  private readonly pipes: PipeRegistry
+  private readonly addressCounts = new AddressCounter()
+  private readonly penalties = new PenaltyBox()
+  private readonly sockets = new Set<RelaySocket>()
+  private readonly controlServer: WebSocketServer
+  private readonly pipeServer: WebSocketServer
+  private readonly httpServer: http.Server
+  private readonly startedAt = Date.now()
+  private address: ListeningAddress | undefined
+  private timers: NodeJS.Timeout[] = []
+  private closing: Promise<void> | undefined
+  private rates: RelayRates = { messagesPerSecond: 0, bytesPerSecond: 0 }
+  private lastSample = { at: Date.now(), messages: 0, bytes: 0 }
+
+  constructor(options: RelayServerOptions = {}) {
+    super()
+    this.limits = resolveLimits(options.limits)
+    this.host = options.host
+    this.requestedPort = options.port ?? 8080
+    this.activity = new RelayActivity(options.eventLogSize ?? 500, event => {
+      if (this.listenerCount('event') > 0) this.emit('event', event)
+    })
+    this.peers = new PeerRegistry(this.limits, this.activity)
+    this.pipes = new PipeRegistry(this.limits, this.activity)
+    const common = { noServer: true, clientTracking: false, perMessageDeflate: false, WebSocket: RelaySocket } as const
+    this.controlServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxControlMessageBytes })
+    this.pipeServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxPipeMessageBytes })
+    this.httpServer = http.createServer((req, res) => serveHttp(req, res, () => this.health()))
+    this.httpServer.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head))
+  }
+
+  /** Resolves once listening; rejects with the listen error (EADDRINUSE for a busy port). */
+  async listen(): Promise<ListeningAddress> {
+    if (this.address) return this.address
+    const server = this.httpServer
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => reject(error)
+      server.once('error', onError)
+      server.listen(this.requestedPort, this.host, () => {
+        server.off('error', onError)
+        resolve()
+      })
+    })
+    const { port } = server.address() as { port: number }
+    const urls = relayUrls(this.host, port)
+    this.address = { host: this.host, port, url: urls[0]!, urls }
+    this.timers.push(
+      setInterval(() => this.pingSockets(), this.limits.pingIntervalMs).unref(),
+      setInterval(() => this.sampleRates(), RATE_SAMPLE_MS).unref(),
+    )
+    return this.address
+  }
+
+  get listening(): ListeningAddress | undefined {
+    return this.address
+  }
+
+  /** Closes every socket with 1001, frees the port, and resolves when all of it is done. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown()
+    return this.closing
+  }
+
+  /** Admin action: closes a peer's introduction socket and every pipe it is part of. */
+  disconnectPeer(peerId: string): boolean {
+    let found = false
+    for (const socket of this.sockets) {
+      const ownsPipe = socket.pipe?.peers[socket.side] === peerId
+      if (socket.peer?.id === peerId || ownsPipe) {
+        found = true
+        socket.refuse('adminClosed')
+      }
+    }
+    return found
+  }
+
+  /** Admin action: closes both sides of one pipe. */
+  closePipe(pipeId: number): boolean {
+    const pipe = this.pipes.find(pipeId)
+    if (!pipe) return false
+    pipe.sockets[0].refuse('adminClosed')
+    return true
+  }
+
+  snapshot(): RelaySnapshot {
+    const { messages, bytes } = this.pipes.totals()
+    const totals = this.activity.totals
+    return {
+      version: VERSION,
+      startedAt: this.startedAt,
+      takenAt: Date.now(),
+      listening: this.address !== undefined && this.closing === undefined,
+      urls: this.address?.urls ?? [],
+      limits: { ...this.limits },
+      counts: this.counts(),
+      totals: { ...totals, refusalsByKind: { ...totals.refusalsByKind }, messagesRelayed: messages, bytesRelayed: bytes },
+      rates: { ...this.rates },
+      peers: this.peers.peerViews(),
+      documents: this.peers.documentViews(),
+      pipes: this.pipes.views(),
+      events: this.activity.log.list(),
+    }
+  }
+
+  health(): RelayHealth {
+    return {
+      status: this.closing ? 'shutting-down' : 'ok',
+      version: VERSION,
+      protocol: WIRE_PROTOCOL,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      counts: this.counts(),
+    }
+  }
+
+  private counts() {
+    return {
+      peers: this.peers.peerCount,
+      documents: this.peers.documentCount,
+      pipesWaiting: this.pipes.waitingCount,
+      pipesLive: this.pipes.liveCount,
+      sockets: this.sockets.size,
+    }
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // An error on a socket that never became a WebSocket has nobody to tell; it is just dropped.
+    socket.on('error', () => socket.destroy())
+    const address = normalizeAddress(req.socket.remoteAddress)
+    if (this.closing) return this.refuseUpgrade(socket, 'shuttingDown', undefined, { address })
+    if (this.addressCounts.count(address) >= this.limits.maxConnectionsPerAddress) {
+      const detail = `${this.limits.maxConnectionsPerAddress} connections from ${address}`
+      return this.refuseUpgrade(socket, 'limitReached', detail, { address })
+    }
+    const route = parseRelayPath(req.url ?? '/')
+    switch (route.kind) {
+      case 'malformed':
+        return this.refuseUpgrade(socket, 'malformed', route.reason, { address })
+      case 'unknown':
+        this.controlServer.handleUpgrade(req, socket, head, ws => {
+          const relaySocket = this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes)
+          const path = (req.url ?? '').slice(0, 60)
+          this.activity.refusal('unknownPath', { address, reason: path })
+          relaySocket.refuse('unknownPath', `${path}; use /introduction/:peerId or /connection/:A/:B/:documentId`)
+        })
+        return
+      case 'introduction': {
+        const { peerId } = route
+        const wait = this.penalties.remaining(peerId)
+        if (wait > 0) {
+          const detail = `this peer id was closed for cause; retry in ${Math.ceil(wait / 1000)} s`
+          return this.refuseUpgrade(socket, 'penalty', detail, { address, peerId }, Math.ceil(wait / 1000))
+        }
+        const admission = this.peers.admit(peerId, address)
+        if (!admission.ok) return this.refuseUpgrade(socket, admission.kind, admission.detail, { address, peerId })
+        this.controlServer.handleUpgrade(req, socket, head, ws => {
+          this.onIntroduction(this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes), peerId)
+        })
+        return
+      }
+      case 'connection':
+        this.pipeServer.handleUpgrade(req, socket, head, ws => {
+          const relaySocket = this.adopt(ws as RelaySocket, address, this.limits.maxPipeMessageBytes)
+          relaySocket.on('message', (data: Buffer, isBinary: boolean) => {
+            // Frames that arrive after the relay started closing this socket go nowhere.
+            if (relaySocket.readyState !== 1) return
+            relaySocket.answeredPing = true
+            this.pipes.forward(relaySocket, data, isBinary)
+          })
+          relaySocket.on('close', (code: number, reason: Buffer) => this.pipes.closed(relaySocket, code, reason.toString()))
+          this.pipes.open(relaySocket, route.localPeerId, route.remotePeerId, route.documentId)
+        })
+        return
+    }
+  }
+
+  /** Bookkeeping every accepted socket gets, whatever its route. */
+  private adopt(socket: RelaySocket, address: string, maxMessageBytes: number): RelaySocket {
+    socket.remoteAddress = address
+    socket.maxMessageBytes = maxMessageBytes
+    this.sockets.add(socket)
+    this.addressCounts.add(address)
+    this.activity.totals.connectionsAccepted++
+    socket.on('pong', () => {
+      socket.answeredPing = true
+    })
+    // ws has already closed the socket with a code and reason (see RelaySocket.close); count it.
+    socket.on('error', (error: Error) => {
+      this.activity.refusal(socket.closedAs ?? 'protocolError', {
+        address,
+        peerId: socket.peer?.id ?? socket.pipe?.peers[socket.side],
+        reason: error.message,
+      })
+    })
+    socket.on('close', () => {
+      this.sockets.delete(socket)
+      this.addressCounts.remove(address)
+    })
+    return socket
+  }
+
+  private onIntroduction(socket: RelaySocket, peerId: string): void {
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.onControlMessage(socket, data, isBinary))
+    socket.on('close', (code: number, reason: Buffer) => this.peers.unregister(socket, code, reason.toString()))
+    this.peers.register(peerId, socket)
+  }
+
+  private onControlMessage(socket: RelaySocket, data: Buffer, isBinary: boolean): void {
+    const peer = socket.peer!
+    // A replaced socket's last words must not touch the peer id's new owner.
+    if (socket.readyState !== 1 || this.peers.get(peer.id) !== peer) return
+    socket.answeredPing = true
+    const decoded = decodeControlMessage(data, isBinary, this.limits.maxDocumentsPerPeer)
+    if (!decoded.ok) return this.closeForCause(socket, 'malformed', decoded.reason)
+    const message = decoded.message
+    if (message.type === 'Join') {
+      if (this.peers.join(peer, message.documentIds) === 'limit') {
+        this.closeForCause(socket, 'limitReached', `a peer may join at most ${this.limits.maxDocumentsPerPeer} documents`)
+      }
+    } else if (message.type === 'Leave') {
+      this.peers.leave(peer, message.documentIds)
+    }
+  }
+
+  /** Closes an introduction socket for bad behaviour and keeps its peer id out for a while. */
+  private closeForCause(socket: RelaySocket, kind: CloseKind, detail: string): void {
+    const peerId = socket.peer!.id
+    this.penalties.penalize(peerId)
+    this.activity.refusal(kind, { peerId, address: socket.remoteAddress, reason: detail })
+    socket.refuse(kind, detail)
+  }
+
+  /**
+   * Refuses a connection before the WebSocket opens: the HTTP status, with the close code and
+   * reason in the body, since the published Client only backs off when no socket opened.
+   */
+  private refuseUpgrade(
+    socket: Duplex,
+    kind: CloseKind,
+    detail: string | undefined,
+    fields: { address: string; peerId?: string },
+    retryAfterSeconds?: number,
+  ): void {
+    const { code, status } = CLOSE[kind]
+    const reason = closeReason(kind, detail)
+    const body = `${code} ${reason}\n`
+    const retryAfter = retryAfterSeconds ? `Retry-After: ${retryAfterSeconds}\r\n` : ''
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n` +
+        `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}\r\n${body}`,
+    )
+    this.activity.refusal(kind, { ...fields, reason, http: true })
+  }
+
+  private pingSockets(): void {
+    for (const socket of this.sockets) {
+      // A sender paused by backpressure cannot read its pong; its silence says nothing.
+      if (socket.isPaused) {
+        socket.answeredPing = true
+        continue
+      }
+      if (!socket.answeredPing) {
+        this.activity.refusal('deadSocket', {
+          address: socket.remoteAddress,
+          peerId: socket.peer?.id ?? socket.pipe?.peers[socket.side],
+        })
+        socket.terminate()
+        continue
+      }
+      socket.answeredPing = false
+      socket.ping()
+    }
+    this.peers.prune()
+    this.penalties.prune()
+  }
+
+  private sampleRates(now = Date.now()): void {
+    const { messages, bytes } = this.pipes.totals()
+    const seconds = Math.max(0.001, (now - this.lastSample.at) / 1000)
+    this.rates = {
+      messagesPerSecond: Math.round((messages - this.lastSample.messages) / seconds),
+      bytesPerSecond: Math.round((bytes - this.lastSample.bytes) / seconds),
+    }
+    this.lastSample = { at: now, messages, bytes }
+    this.pipes.sampleRates(now)
+  }
+
+  private async shutDown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer)
+    const stoppedListening = new Promise<void>(resolve => this.httpServer.close(() => resolve()))
+    const open = [...this.sockets]
+    const allClosed = Promise.all(open.map(socket => (socket.readyState === 3 ? undefined : once(socket, 'close'))))
+    for (const socket of open) socket.refuse('shuttingDown')
+    await Promise.race([allClosed, delay(SHUTDOWN_GRACE_MS)])
+    for (const socket of this.sockets) socket.terminate()
+    await allClosed
+    this.httpServer.closeAllConnections()
+    if (this.address) await stoppedListening
+    this.address = undefined
+  }
+}

@@ -35,7 +35,13 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   pingIntervalMs: 30_000,
 })
 
-/** Merges overrides into the defaults, rejecting anything that is not a positive integer. */
+/** Node timers take at most this many milliseconds; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * Merges overrides into the defaults, rejecting anything that is not a positive integer or that
+ * contradicts another limit.
+ */
 export function resolveLimits(overrides: Partial<RelayLimits> = {}): RelayLimits {
   const limits: RelayLimits = { ...DEFAULT_LIMITS }
   for (const [key, value] of Object.entries(overrides)) {
@@ -44,7 +50,20 @@ export function resolveLimits(overrides: Partial<RelayLimits> = {}): RelayLimits
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
       throw new RangeError(`limit "${key}" must be a positive integer, got ${String(value)}`)
     }
+    if (key.endsWith('Ms') && value > MAX_TIMER_MS) {
+      throw new RangeError(`limit "${key}" must be at most ${MAX_TIMER_MS} ms, got ${value}`)
+    }
     limits[key as keyof RelayLimits] = value
+  }
+  if (limits.holdPauseBytes > limits.maxHeldBytes) {
+    // A lowered hold limit alone brings the pause point down with it; both given and at odds is an error.
+    if (overrides.holdPauseBytes === undefined) {
+      limits.holdPauseBytes = Math.max(1, Math.floor(limits.maxHeldBytes / 2))
+      return limits
+    }
+    throw new RangeError(
+      `holdPauseBytes (${limits.holdPauseBytes}) must not exceed maxHeldBytes (${limits.maxHeldBytes}): a waiting sender is paused before its hold overflows`,
+    )
   }
   return limits
 }

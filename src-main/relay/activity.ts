@@ -32,7 +32,7 @@ export class RelayActivity {
   }
 
   /** A refused upgrade (HTTP status) or a socket the relay closed for cause (close code). */
-  refusal(kind: CloseKind, fields: Omit<NewEvent, 'kind' | 'refusal' | 'code'> & { http?: boolean }): void {
+  refusal(kind: CloseKind, fields: Omit<NewEvent, 'kind' | 'refusal' | 'code' | 'reason'> & { reason: string; http?: boolean }): void {
     this.totals.refusals++
     this.totals.refusalsByKind[kind] = (this.totals.refusalsByKind[kind] ?? 0) + 1
     const { http, ...rest } = fields

@@ -1,3 +1,4 @@
+import { closeReason } from '../../shared/close-codes.js'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { DocumentView, PeerCollision, PeerView } from '../../shared/relay-model.js'
 import type { RelayActivity } from './activity.js'
@@ -121,6 +122,16 @@ export class PeerRegistry {
     return 'ok'
   }
 
+  /** Introduces `peerId` to `otherPeerId` on one document again, if both are still on it. */
+  reintroduce(peerId: string, otherPeerId: string, documentId: string): void {
+    const peer = this.peers.get(peerId)
+    const other = this.peers.get(otherPeerId)
+    if (!peer || !other || !peer.documents.has(documentId) || !other.documents.has(documentId)) return
+    this.introduce(peer, otherPeerId, [documentId])
+    this.activity.totals.introductions++
+    this.activity.record({ kind: 'introduction', peerId: otherPeerId, otherPeerId: peerId, documentIds: [documentId] })
+  }
+
   /** Leaving notifies nobody, as in the published relay; the Client closes its own pipes. */
   leave(peer: Peer, documentIds: string[]): void {
     for (const documentId of documentIds) {
@@ -205,8 +216,9 @@ export class PeerRegistry {
       })
     }
     this.forget(incumbent)
-    incumbent.socket.refuse('replaced', 'a newer connection uses this peer id')
-    this.activity.refusal('replaced', { peerId: incumbent.id, address: incumbent.address })
+    const detail = 'a newer connection uses this peer id'
+    incumbent.socket.refuse('replaced', detail)
+    this.activity.refusal('replaced', { peerId: incumbent.id, address: incumbent.address, reason: closeReason('replaced', detail) })
   }
 
   private forget(peer: Peer): void {

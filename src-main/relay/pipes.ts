@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import { closeReason } from '../../shared/close-codes.js'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { PipeView } from '../../shared/relay-model.js'
 import type { RelayActivity } from './activity.js'
@@ -31,9 +32,20 @@ export interface Pipe {
   readonly heldBytes: [number, number]
   /** A sender is paused because its hold is full. */
   readonly holdPaused: [boolean, boolean]
+  /** Messages from each side handed to the receiver's socket but not yet written to the kernel. */
+  readonly inFlight: [number, number]
+  readonly written: [() => void, () => void]
   holdTimer: NodeJS.Timeout | undefined
   closed: boolean
+  /** One side closed while what it sent was still held for a partner that was not ready. */
+  closeAfterFlush: boolean
 }
+
+/**
+ * What queuing one message costs beyond its payload (buffer views, write requests). Limits count
+ * it, so a flood of empty or tiny messages is bounded like a flood of big ones.
+ */
+const MESSAGE_OVERHEAD_BYTES = 256
 
 const BINARY = { binary: true } as const
 const TEXT = { binary: false } as const
@@ -60,6 +72,7 @@ export const pipeKey = (from: string, to: string, documentId: string) => JSON.st
 export class PipeRegistry {
   private readonly waiting = new Map<string, Pipe>()
   private readonly live = new Set<Pipe>()
+  private readonly liveByKey = new Map<string, Pipe>()
   private nextId = 1
   /** Traffic of pipes that have closed; live pipes carry their own counters. */
   private closedMessages = 0
@@ -71,6 +84,8 @@ export class PipeRegistry {
   constructor(
     private readonly limits: RelayLimits,
     private readonly activity: RelayActivity,
+    /** Asks for an introduction to be sent again, after a stale pipe was closed. */
+    private readonly reintroduce: (peerId: string, otherPeerId: string, documentId: string) => void,
   ) {}
 
   get waitingCount(): number {
@@ -83,6 +98,7 @@ export class PipeRegistry {
 
   open(socket: RelaySocket, from: string, to: string, documentId: string, now = Date.now()): void {
     socket.once('pong', () => this.ready(socket))
+    this.closeStale(from, to, documentId)
     const partner = this.waiting.get(pipeKey(to, from, documentId))
     if (partner) {
       this.connect(partner, socket, now)
@@ -96,6 +112,8 @@ export class PipeRegistry {
   forward(socket: RelaySocket, data: Buffer, isBinary: boolean): void {
     const pipe = socket.pipe!
     const side = socket.side
+    // A client sends only after its open handler ran, so a message proves readiness like a pong.
+    if (!pipe.ready[side]) this.ready(socket)
     const to = side ^ 1
     const receiver = pipe.sockets[to]
     if (receiver === undefined || !pipe.ready[to]) {
@@ -104,8 +122,13 @@ export class PipeRegistry {
     }
     pipe.bytes[side] += data.length
     pipe.messages[side]++
-    this.send(receiver, data, isBinary)
-    if (receiver.bufferedAmount >= this.limits.pipeHighWaterMark) this.throttle(pipe, side)
+    this.send(pipe, side, receiver, data, isBinary)
+    if (this.queuedFor(pipe, side, receiver) >= this.limits.pipeHighWaterMark) this.throttle(pipe, side)
+  }
+
+  /** Bytes waiting to go out to `receiver` from this direction, counting per-message overhead. */
+  private queuedFor(pipe: Pipe, side: 0 | 1, receiver: RelaySocket): number {
+    return receiver.bufferedAmount + pipe.inFlight[side] * MESSAGE_OVERHEAD_BYTES
   }
 
   /**
@@ -113,13 +136,14 @@ export class PipeRegistry {
    * corked on the first and uncorked once the turn's I/O is done. Small messages then cost one
    * syscall per batch instead of one each.
    */
-  private send(receiver: RelaySocket, data: Buffer, isBinary: boolean): void {
+  private send(pipe: Pipe, from: 0 | 1, receiver: RelaySocket, data: Buffer, isBinary: boolean): void {
     const tcp = tcpOf(receiver)
     if (tcp.writableCorked === 0) {
       tcp.cork()
       if (this.corked.push(tcp) === 1) setImmediate(this.uncorkAll)
     }
-    receiver.send(data, isBinary ? BINARY : TEXT)
+    pipe.inFlight[from]++
+    receiver.send(data, isBinary ? BINARY : TEXT, pipe.written[from])
   }
 
   private readonly uncorkAll = (): void => {
@@ -138,12 +162,18 @@ export class PipeRegistry {
       if (this.waiting.get(pipe.key) === pipe) this.waiting.delete(pipe.key)
     } else {
       this.live.delete(pipe)
+      if (this.liveByKey.get(pipe.key) === pipe) this.liveByKey.delete(pipe.key)
       this.closedMessages += pipe.messages[0] + pipe.messages[1]
       this.closedBytes += pipe.bytes[0] + pipe.bytes[1]
-      pipe.sockets[socket.side ^ 1]!.refuse('partnerClosed')
+      const side = socket.side
+      // What this side sent before closing still reaches the partner once it can take it.
+      if (pipe.held[side].length > 0 && !pipe.ready[side ^ 1]) pipe.closeAfterFlush = true
+      else pipe.sockets[side ^ 1]!.refuse('partnerClosed')
     }
-    pipe.held[0] = []
-    pipe.held[1] = []
+    if (!pipe.closeAfterFlush) {
+      pipe.held[0] = []
+      pipe.held[1] = []
+    }
     this.activity.record({
       kind: 'pipe-close',
       peerId: pipe.peers[0],
@@ -214,8 +244,11 @@ export class PipeRegistry {
       held: [[], []],
       heldBytes: [0, 0],
       holdPaused: [false, false],
+      inFlight: [0, 0],
+      written: [() => this.written(pipe, 0), () => this.written(pipe, 1)],
       holdTimer: undefined,
       closed: false,
+      closeAfterFlush: false,
     }
     pipe.holdTimer = setTimeout(() => this.holdTimedOut(pipe), this.limits.holdTimeoutMs)
     socket.pipe = pipe
@@ -233,6 +266,7 @@ export class PipeRegistry {
     socket.pipe = pipe
     socket.side = 1
     this.live.add(pipe)
+    this.liveByKey.set(pipe.key, pipe)
     this.activity.totals.pipesOpened++
     this.activity.record({
       kind: 'pipe-open',
@@ -246,10 +280,16 @@ export class PipeRegistry {
 
   private ready(socket: RelaySocket): void {
     const pipe = socket.pipe
-    if (!pipe || pipe.closed) return
+    if (!pipe || (pipe.closed && !pipe.closeAfterFlush)) return
     const side = socket.side
+    if (pipe.ready[side]) return
     pipe.ready[side] = true
     this.flush(pipe, (side ^ 1) as 0 | 1)
+    if (pipe.closeAfterFlush) {
+      pipe.closeAfterFlush = false
+      socket.refuse('partnerClosed')
+      return
+    }
     // A socket that is not yet ready keeps being read (its pong must get through); its hold is
     // paused only now, if it filled up in the meantime.
     this.pauseIfHoldFull(pipe, side)
@@ -267,23 +307,27 @@ export class PipeRegistry {
       for (const message of held) {
         pipe.bytes[from] += message.data.length
         pipe.messages[from]++
-        this.send(receiver, message.data, message.isBinary)
+        this.send(pipe, from, receiver, message.data, message.isBinary)
       }
     }
     if (pipe.holdPaused[from]) {
       pipe.holdPaused[from] = false
-      if (receiver.bufferedAmount >= this.limits.pipeHighWaterMark) this.throttle(pipe, from)
+      if (this.queuedFor(pipe, from, receiver) >= this.limits.pipeHighWaterMark) this.throttle(pipe, from)
       else if (!pipe.throttled[from]) pipe.sockets[from]!.resume()
     }
   }
 
   private hold(pipe: Pipe, side: 0 | 1, data: Buffer, isBinary: boolean): void {
     pipe.heldBytes[side] += data.length
-    if (pipe.heldBytes[side] > this.limits.maxHeldBytes) {
+    if (this.heldCost(pipe, side) + MESSAGE_OVERHEAD_BYTES > this.limits.maxHeldBytes) {
       const detail = `more than ${this.limits.maxHeldBytes} bytes sent before the partner could take them`
       if (pipe.sockets[1] === undefined) this.dropWaiting(pipe, 'holdOverflow', detail)
       else {
-        this.activity.refusal('holdOverflow', { peerId: pipe.peers[side], address: pipe.sockets[side]!.remoteAddress })
+        this.activity.refusal('holdOverflow', {
+          peerId: pipe.peers[side],
+          address: pipe.sockets[side]!.remoteAddress,
+          reason: closeReason('holdOverflow', detail),
+        })
         pipe.sockets[side]!.refuse('holdOverflow', detail)
       }
       return
@@ -292,8 +336,12 @@ export class PipeRegistry {
     this.pauseIfHoldFull(pipe, side)
   }
 
+  private heldCost(pipe: Pipe, side: 0 | 1): number {
+    return pipe.heldBytes[side] + pipe.held[side].length * MESSAGE_OVERHEAD_BYTES
+  }
+
   private pauseIfHoldFull(pipe: Pipe, side: 0 | 1): void {
-    if (pipe.holdPaused[side] || !pipe.ready[side] || pipe.heldBytes[side] < this.limits.holdPauseBytes) return
+    if (pipe.holdPaused[side] || !pipe.ready[side] || this.heldCost(pipe, side) < this.limits.holdPauseBytes) return
     pipe.holdPaused[side] = true
     pipe.sockets[side]!.pause()
   }
@@ -301,14 +349,21 @@ export class PipeRegistry {
   private throttle(pipe: Pipe, side: 0 | 1): void {
     if (pipe.throttled[side]) return
     pipe.throttled[side] = true
-    const sender = pipe.sockets[side]!
+    pipe.sockets[side]!.pause()
+  }
+
+  /**
+   * Each message written to the kernel (or failed with its socket) lands here. A throttled sender
+   * resumes once its receiver's queue is down to half the high-water mark; counting writes rather
+   * than waiting for 'drain' also covers queues that are long in messages but short in bytes.
+   */
+  private written(pipe: Pipe, side: 0 | 1): void {
+    pipe.inFlight[side]--
+    if (!pipe.throttled[side]) return
     const receiver = pipe.sockets[side ^ 1]!
-    sender.pause()
-    // bufferedAmount is at or above the high-water mark, so the receiver's socket owes a 'drain'.
-    tcpOf(receiver).once('drain', () => {
-      pipe.throttled[side] = false
-      if (!pipe.closed) sender.resume()
-    })
+    if (pipe.inFlight[side] > 0 && this.queuedFor(pipe, side, receiver) > this.limits.pipeHighWaterMark / 2) return
+    pipe.throttled[side] = false
+    if (!pipe.closed && !pipe.holdPaused[side]) pipe.sockets[side]!.resume()
   }
 
   private holdTimedOut(pipe: Pipe): void {
@@ -317,13 +372,39 @@ export class PipeRegistry {
     this.dropWaiting(pipe, 'holdTimeout', `partner did not connect within ${seconds} s`)
   }
 
+  /**
+   * A peer asking again for a pipe that is live means its side of the old one is gone (a network
+   * change leaves it half-open). The old pipe is closed at once, and once the other side's old
+   * socket has closed it is introduced again: the published Client ignores introductions for a
+   * pipe it still has, so without this the two would never meet again.
+   */
+  private closeStale(from: string, to: string, documentId: string): void {
+    const stale = this.liveByKey.get(pipeKey(from, to, documentId)) ?? this.liveByKey.get(pipeKey(to, from, documentId))
+    if (!stale) return
+    const staleSide = stale.peers[0] === from ? 0 : 1
+    const other = stale.sockets[staleSide ^ 1]!
+    other.once('close', () => this.reintroduce(to, from, documentId))
+    this.activity.refusal('replaced', {
+      peerId: from,
+      otherPeerId: to,
+      documentIds: [documentId],
+      reason: closeReason('replaced', 'a newer connection for the same pipe; the old one was stale'),
+    })
+    stale.sockets[staleSide]!.terminate()
+  }
+
   private dropWaiting(pipe: Pipe, kind: 'replaced' | 'holdOverflow' | 'holdTimeout', detail: string): void {
     const socket = pipe.sockets[0]
+    // Out of the map now, so no partner can pair with a socket that is on its way out.
+    if (this.waiting.get(pipe.key) === pipe) this.waiting.delete(pipe.key)
+    clearTimeout(pipe.holdTimer)
+    pipe.holdTimer = undefined
     this.activity.refusal(kind, {
       peerId: pipe.peers[0],
       otherPeerId: pipe.peers[1],
       documentIds: [pipe.documentId],
       address: socket.remoteAddress,
+      reason: closeReason(kind, detail),
     })
     pipe.held[0] = []
     socket.refuse(kind, detail)

@@ -38,6 +38,7 @@ export interface ListeningAddress {
 /** Sockets still open this long after the shutdown close frames are cut off. */
 const SHUTDOWN_GRACE_MS = 1_500
 const RATE_SAMPLE_MS = 1_000
+const REFUSED_SOCKET_LINGER_MS = 2_000
 
 /**
  * The relay engine: plain Node, no Electron, so it runs headless, in tests and in the app's main
@@ -53,6 +54,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly addressCounts = new AddressCounter()
   private readonly penalties = new PenaltyBox()
   private readonly sockets = new Set<RelaySocket>()
+  /** Connections answered with an HTTP refusal and not yet gone; destroyed on shutdown. */
+  private readonly refusedSockets = new Set<Duplex>()
   private readonly controlServer: WebSocketServer
   private readonly pipeServer: WebSocketServer
   private readonly httpServer: http.Server
@@ -72,7 +75,9 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       if (this.listenerCount('event') > 0) this.emit('event', event)
     })
     this.peers = new PeerRegistry(this.limits, this.activity)
-    this.pipes = new PipeRegistry(this.limits, this.activity)
+    this.pipes = new PipeRegistry(this.limits, this.activity, (peerId, otherPeerId, documentId) =>
+      this.peers.reintroduce(peerId, otherPeerId, documentId),
+    )
     const common = { noServer: true, clientTracking: false, perMessageDeflate: false, WebSocket: RelaySocket } as const
     this.controlServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxControlMessageBytes })
     this.pipeServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxPipeMessageBytes })
@@ -190,7 +195,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
         this.controlServer.handleUpgrade(req, socket, head, ws => {
           const relaySocket = this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes)
           const path = (req.url ?? '').slice(0, 60)
-          this.activity.refusal('unknownPath', { address, reason: path })
+          this.activity.refusal('unknownPath', { address, reason: closeReason('unknownPath', path) })
           relaySocket.refuse('unknownPath', `${path}; use /introduction/:peerId or /connection/:A/:B/:documentId`)
         })
         return
@@ -276,7 +281,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private closeForCause(socket: RelaySocket, kind: CloseKind, detail: string): void {
     const peerId = socket.peer!.id
     this.penalties.penalize(peerId)
-    this.activity.refusal(kind, { peerId, address: socket.remoteAddress, reason: detail })
+    this.activity.refusal(kind, { peerId, address: socket.remoteAddress, reason: closeReason(kind, detail) })
     socket.refuse(kind, detail)
   }
 
@@ -295,6 +300,16 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     const reason = closeReason(kind, detail)
     const body = `${code} ${reason}\n`
     const retryAfter = retryAfterSeconds ? `Retry-After: ${retryAfterSeconds}\r\n` : ''
+    // Destroyed once the answer is out, or soon in any case: a client that never closes its side
+    // must not hold the descriptor (or the shutdown) open.
+    this.refusedSockets.add(socket)
+    const destroy = () => socket.destroy()
+    const timer = setTimeout(destroy, REFUSED_SOCKET_LINGER_MS).unref()
+    socket.once('close', () => {
+      clearTimeout(timer)
+      this.refusedSockets.delete(socket)
+    })
+    socket.once('finish', destroy)
     socket.end(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n` +
         `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}\r\n${body}`,
@@ -309,16 +324,21 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
         socket.answeredPing = true
         continue
       }
-      if (!socket.answeredPing) {
+      // A receiver behind a long queue answers late; a queue that shrank proves it is reading.
+      const queued = socket.bufferedAmount
+      const draining = queued > 0 && queued < socket.queuedAtPing
+      if (!socket.answeredPing && !draining) {
         this.activity.refusal('deadSocket', {
           address: socket.remoteAddress,
           peerId: socket.peer?.id ?? socket.pipe?.peers[socket.side],
+          reason: closeReason('deadSocket', `silent for ${this.limits.pingIntervalMs} ms`),
         })
         socket.terminate()
         continue
       }
       socket.answeredPing = false
       socket.ping()
+      socket.queuedAtPing = socket.bufferedAmount
     }
     this.peers.prune()
     this.penalties.prune()
@@ -341,8 +361,9 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     const open = [...this.sockets]
     const allClosed = Promise.all(open.map(socket => (socket.readyState === 3 ? undefined : once(socket, 'close'))))
     for (const socket of open) socket.refuse('shuttingDown')
-    await Promise.race([allClosed, delay(SHUTDOWN_GRACE_MS)])
+    await Promise.race([allClosed, delay(SHUTDOWN_GRACE_MS, undefined, { ref: false })])
     for (const socket of this.sockets) socket.terminate()
+    for (const socket of this.refusedSockets) socket.destroy()
     await allClosed
     this.httpServer.closeAllConnections()
     if (this.address) await stoppedListening

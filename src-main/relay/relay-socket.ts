@@ -11,6 +11,8 @@ export class RelaySocket extends WebSocket {
   remoteAddress = ''
   /** Cleared before each server ping and set by the pong (or any message). */
   answeredPing = true
+  /** Bytes queued toward this socket right after the last server ping, to tell a slow reader from a dead one. */
+  queuedAtPing = 0
   /** Largest message this socket accepts; named in the reason when ws closes it with 1009. */
   maxMessageBytes = 0
   peer: Peer | undefined = undefined

@@ -27,6 +27,18 @@ export interface RelayServerOptions {
   eventLogSize?: number
 }
 
+/**
+ * Something served on the relay's own port beside the wire protocol (the dashboard, the discovery
+ * endpoint). Each handler returns true when it took the request; extensions are asked in the order
+ * they were added, before the relay's own routes.
+ */
+export interface RelayExtension {
+  handleRequest?(req: IncomingMessage, res: http.ServerResponse): boolean
+  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
+  /** Called when the relay closes, before its port is freed. */
+  close?(): Promise<void> | void
+}
+
 export interface ListeningAddress {
   host: string | undefined
   port: number
@@ -54,6 +66,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly addressCounts = new AddressCounter()
   private readonly penalties = new PenaltyBox()
   private readonly sockets = new Set<RelaySocket>()
+  private readonly extensions: RelayExtension[] = []
   /** Connections answered with an HTTP refusal and not yet gone; destroyed on shutdown. */
   private readonly refusedSockets = new Set<Duplex>()
   private readonly controlServer: WebSocketServer
@@ -81,8 +94,14 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     const common = { noServer: true, clientTracking: false, perMessageDeflate: false, WebSocket: RelaySocket } as const
     this.controlServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxControlMessageBytes })
     this.pipeServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxPipeMessageBytes })
-    this.httpServer = http.createServer((req, res) => serveHttp(req, res, () => this.health()))
-    this.httpServer.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head))
+    this.httpServer = http.createServer((req, res) => {
+      for (const extension of this.extensions) if (extension.handleRequest?.(req, res)) return
+      serveHttp(req, res, () => this.health())
+    })
+    this.httpServer.on('upgrade', (req, socket, head) => {
+      for (const extension of this.extensions) if (extension.handleUpgrade?.(req, socket, head)) return
+      this.onUpgrade(req, socket, head)
+    })
   }
 
   /** Resolves once listening; rejects with the listen error (EADDRINUSE for a busy port). */
@@ -105,6 +124,12 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       setInterval(() => this.sampleRates(), RATE_SAMPLE_MS).unref(),
     )
     return this.address
+  }
+
+  /** Serves an extension on the relay's port; see RelayExtension. */
+  use(extension: RelayExtension): this {
+    this.extensions.push(extension)
+    return this
   }
 
   get listening(): ListeningAddress | undefined {
@@ -364,6 +389,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     await Promise.race([allClosed, delay(SHUTDOWN_GRACE_MS, undefined, { ref: false })])
     for (const socket of this.sockets) socket.terminate()
     for (const socket of this.refusedSockets) socket.destroy()
+    await Promise.all(this.extensions.map(extension => extension.close?.()))
     await allClosed
     this.httpServer.closeAllConnections()
     if (this.address) await stoppedListening

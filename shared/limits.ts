@@ -12,6 +12,12 @@ export interface RelayLimits {
   holdTimeoutMs: number
   /** Documents one peer may have joined at once. */
   maxDocumentsPerPeer: number
+  /**
+   * Sustained Join/Leave/heartbeat messages per second from one peer. Bursts up to
+   * maxDocumentsPerPeer more are fine (a client joins each document with its own message); a peer
+   * that keeps re-joining would otherwise make the relay flood everyone on its documents.
+   */
+  controlMessagesPerSecond: number
   /** Peers (introduction sockets) at once. */
   maxPeers: number
   /** Open WebSockets from one remote address. */
@@ -29,6 +35,7 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxHeldBytes: 32 * 1024 * 1024,
   holdTimeoutMs: 60_000,
   maxDocumentsPerPeer: 5_000,
+  controlMessagesPerSecond: 200,
   maxPeers: 10_000,
   maxConnectionsPerAddress: 2_000,
   pipeHighWaterMark: 1024 * 1024,

@@ -21,6 +21,7 @@ const LIMIT_HELP: Record<keyof RelayLimits, string> = {
   maxHeldBytes: 'bytes held for a waiting pipe before it is closed (hold overflow)',
   holdTimeoutMs: 'how long a pipe waits for its partner',
   maxDocumentsPerPeer: 'documents one peer may join',
+  controlMessagesPerSecond: 'sustained control messages per second from one peer',
   maxPeers: 'peers connected at once',
   maxConnectionsPerAddress: 'open WebSockets from one address',
   pipeHighWaterMark: 'bytes queued for a slow receiver before its sender is paused',

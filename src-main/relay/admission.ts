@@ -17,6 +17,29 @@ export class AddressCounter {
   }
 }
 
+/** A token bucket: `rate` per second sustained, `burst` at once. */
+export class RateBudget {
+  private tokens: number
+  private refilledAt: number
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    now = Date.now(),
+  ) {
+    this.tokens = burst
+    this.refilledAt = now
+  }
+
+  take(now = Date.now()): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.rate)
+    this.refilledAt = now
+    if (this.tokens < 1) return false
+    this.tokens--
+    return true
+  }
+}
+
 const FIRST_PENALTY_MS = 1_000
 const MAX_PENALTY_MS = 60_000
 /** A peer that behaves this long after its last penalty starts again from the first. */

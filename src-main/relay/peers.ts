@@ -2,6 +2,7 @@ import { closeReason } from '../../shared/close-codes.js'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { DocumentView, PeerCollision, PeerView } from '../../shared/relay-model.js'
 import type { RelayActivity } from './activity.js'
+import { RateBudget } from './admission.js'
 import { encodeIntroduction } from './control-messages.js'
 import type { RelaySocket } from './relay-socket.js'
 
@@ -11,6 +12,7 @@ export interface Peer {
   readonly address: string
   readonly connectedSince: number
   readonly documents: Set<string>
+  readonly controlBudget: RateBudget
 }
 
 interface CollisionState extends PeerCollision {
@@ -72,7 +74,15 @@ export class PeerRegistry {
   register(peerId: string, socket: RelaySocket, now = Date.now()): Peer {
     const incumbent = this.peers.get(peerId)
     if (incumbent) this.replace(incumbent, socket.remoteAddress, now)
-    const peer: Peer = { id: peerId, socket, address: socket.remoteAddress, connectedSince: now, documents: new Set() }
+    const { controlMessagesPerSecond, maxDocumentsPerPeer } = this.limits
+    const peer: Peer = {
+      id: peerId,
+      socket,
+      address: socket.remoteAddress,
+      connectedSince: now,
+      documents: new Set(),
+      controlBudget: new RateBudget(controlMessagesPerSecond, maxDocumentsPerPeer + controlMessagesPerSecond, now),
+    }
     this.peers.set(peerId, peer)
     socket.peer = peer
     this.activity.totals.peersJoined++

@@ -264,9 +264,11 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     socket.on('pong', () => {
       socket.answeredPing = true
     })
-    // ws has already closed the socket with a code and reason (see RelaySocket.close); count it.
+    // ws has already closed the socket with a code and reason (see RelaySocket.close). An error on
+    // a socket the relay was already closing for another reason was counted then.
     socket.on('error', (error: Error) => {
-      this.activity.refusal(socket.closedAs ?? 'protocolError', {
+      if (!socket.protocolFailure) return
+      this.activity.refusal(socket.protocolFailure, {
         address,
         peerId: socket.peer?.id ?? socket.pipe?.peers[socket.side],
         reason: error.message,
@@ -290,6 +292,9 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     // A replaced socket's last words must not touch the peer id's new owner.
     if (socket.readyState !== 1 || this.peers.get(peer.id) !== peer) return
     socket.answeredPing = true
+    if (!peer.controlBudget.take()) {
+      return this.closeForCause(socket, 'limitReached', `more than ${this.limits.controlMessagesPerSecond} control messages per second`)
+    }
     const decoded = decodeControlMessage(data, isBinary, this.limits.maxDocumentsPerPeer)
     if (!decoded.ok) return this.closeForCause(socket, 'malformed', decoded.reason)
     const message = decoded.message

@@ -21,6 +21,8 @@ export class RelaySocket extends WebSocket {
   side: 0 | 1 = 0
   /** Why the relay closed this socket, if it did; reported in the close event. */
   closedAs: CloseKind | undefined = undefined
+  /** Set when ws closed this socket for a protocol error before anything else closed it. */
+  protocolFailure: CloseKind | undefined = undefined
 
   /** Closes with the code and reason of one refusal kind. */
   refuse(kind: CloseKind, detail?: string): void {
@@ -39,6 +41,7 @@ export class RelaySocket extends WebSocket {
     if (reason === undefined && code !== undefined) {
       const kind = kindOfWsClose(code)
       if (kind) {
+        if (this.closedAs === undefined) this.protocolFailure = kind
         this.closedAs ??= kind
         reason = closeReason(kind, kind === 'tooBig' ? `limit is ${this.maxMessageBytes} bytes` : undefined)
       }

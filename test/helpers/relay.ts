@@ -39,10 +39,14 @@ export class RawPeer {
       this.received.push({ data: data as Buffer, isBinary })
       for (const wake of this.waiters.splice(0)) wake()
     })
+    // With this listener ws leaves the request to us: read the refusal, then end it so 'close' follows.
     this.socket.on('unexpected-response', (_req, res) => {
       this.refusedStatus = res.statusCode
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (this.refusedBody += chunk))
+      // terminate() while connecting aborts the handshake and emits 'close' (1006).
+      res.on('end', () => this.socket.terminate())
+      res.on('error', () => this.socket.terminate())
     })
     this.socket.on('error', () => {})
     this.opened = new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@
  * health endpoint read snapshots of it. Times are epoch milliseconds.
  */
 import type { CloseKind } from './close-codes.js'
+import { SERVICE_TYPE, type DiscoveredRelay, type RelayTxt } from './discovery.js'
 import type { RelayLimits } from './limits.js'
 
 export interface PeerCollision {
@@ -119,6 +120,47 @@ export interface RelaySnapshot {
   pipes: PipeView[]
   /** Recent events, oldest first, bounded. */
   events: RelayEvent[]
+  /** LAN discovery: what the relay advertises over mDNS and which other relays it sees. */
+  advertising: AdvertisingView
+}
+
+/**
+ * `off`: not advertising on purpose (--no-advertise, loopback only); `starting`: probing names or
+ * waiting for a usable interface; `error`: wanted but failing (see `reason`), retried on its own.
+ */
+export type AdvertisingState = 'off' | 'starting' | 'advertising' | 'error'
+
+export interface AdvertisedInterface {
+  name: string
+  /** The addresses its A/AAAA records carry on that interface's network. */
+  addresses: string[]
+}
+
+export interface SkippedInterface {
+  name: string
+  /** Why its addresses are not advertised, e.g. "container or VM bridge". */
+  reason: string
+}
+
+export interface AdvertisingView {
+  state: AdvertisingState
+  /** Why advertising is off or failing, in words for the user (e.g. "port 5353 unavailable ..."). */
+  reason?: string
+  /** DNS-SD service type, `_lf-relay._tcp`. */
+  serviceType: string
+  /** The instance name in use, after any rename a name conflict forced. */
+  instanceName?: string
+  /** The `.local` host name the SRV record points at. */
+  hostName?: string
+  txt?: RelayTxt
+  interfaces: AdvertisedInterface[]
+  skippedInterfaces: SkippedInterface[]
+  /** Recent problems, oldest first, bounded. */
+  errors: { at: number; message: string }[]
+  /** Other relays seen on the LAN, in choice order. */
+  otherRelays: DiscoveredRelay[]
+  /** Whether clients on the LAN pick this relay by the choice rule (shared/discovery.ts). */
+  chosen: boolean
 }
 
 /** What the public health endpoint tells anyone: no ids, only counts. */
@@ -128,4 +170,9 @@ export interface RelayHealth {
   protocol: string
   uptimeSeconds: number
   counts: RelayCounts
+}
+
+/** The advertising view when nothing advertises: the engine alone, or discovery turned off. */
+export function advertisingOff(reason: string): AdvertisingView {
+  return { state: 'off', reason, serviceType: SERVICE_TYPE, interfaces: [], skippedInterfaces: [], errors: [], otherRelays: [], chosen: false }
 }

@@ -25,6 +25,17 @@ async function main(): Promise<number> {
   }
 
   const relay = new RelayServer({ host: options.host, port: options.port, limits: options.limits })
+  // Installed before anything is printed: a supervisor may signal the moment the address appears.
+  const stopped = new Promise<void>(resolve => {
+    const stop = (signal: NodeJS.Signals) => {
+      // A second signal means the user does not want to wait for a graceful close.
+      process.once(signal, () => process.exit(1))
+      console.log(`\n${signal}: closing connections...`)
+      void relay.close().then(resolve)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
   let address: ListeningAddress
   try {
     address = await relay.listen()
@@ -35,16 +46,7 @@ async function main(): Promise<number> {
   printAddresses(address, options)
   if (options.verbosity !== 'quiet') logEvents(relay, options.verbosity === 'verbose')
 
-  await new Promise<void>(resolve => {
-    const stop = (signal: NodeJS.Signals) => {
-      // A second signal means the user does not want to wait for a graceful close.
-      process.once(signal, () => process.exit(1))
-      console.log(`\n${signal}: closing connections...`)
-      void relay.close().then(resolve)
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
+  await stopped
   console.log('relay stopped')
   return 0
 }

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws'
 import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
-import type { RelayEvent, RelayHealth, RelayRates, RelaySnapshot } from '../../shared/relay-model.js'
+import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
 import { AddressCounter, PenaltyBox, normalizeAddress } from './admission.js'
@@ -77,6 +77,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private timers: NodeJS.Timeout[] = []
   private closing: Promise<void> | undefined
   private rates: RelayRates = { messagesPerSecond: 0, bytesPerSecond: 0 }
+  private advertising: AdvertisingView = advertisingOff('LAN discovery is not running')
   private lastSample = { at: Date.now(), messages: 0, bytes: 0 }
 
   constructor(options: RelayServerOptions = {}) {
@@ -132,6 +133,11 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     return this
   }
 
+  /** LAN discovery (src-main/discovery) reports its state here for the model. */
+  setAdvertising(view: AdvertisingView): void {
+    this.advertising = view
+  }
+
   get listening(): ListeningAddress | undefined {
     return this.address
   }
@@ -180,6 +186,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       documents: this.peers.documentViews(),
       pipes: this.pipes.views(),
       events: this.activity.log.list(),
+      advertising: this.advertising,
     }
   }
 
@@ -268,10 +275,11 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     // a socket the relay was already closing for another reason was counted then.
     socket.on('error', (error: Error) => {
       if (!socket.protocolFailure) return
-      this.activity.refusal(socket.protocolFailure, {
+      const { kind, reason } = socket.protocolFailure
+      this.activity.refusal(kind, {
         address,
         peerId: socket.peer?.id ?? socket.pipe?.peers[socket.side],
-        reason: error.message,
+        reason: `${reason} (${error.message})`,
       })
     })
     socket.on('close', () => {

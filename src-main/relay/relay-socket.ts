@@ -22,7 +22,7 @@ export class RelaySocket extends WebSocket {
   /** Why the relay closed this socket, if it did; reported in the close event. */
   closedAs: CloseKind | undefined = undefined
   /** Set when ws closed this socket for a protocol error before anything else closed it. */
-  protocolFailure: CloseKind | undefined = undefined
+  protocolFailure: { kind: CloseKind; reason: string } | undefined = undefined
 
   /** Closes with the code and reason of one refusal kind. */
   refuse(kind: CloseKind, detail?: string): void {
@@ -41,9 +41,9 @@ export class RelaySocket extends WebSocket {
     if (reason === undefined && code !== undefined) {
       const kind = kindOfWsClose(code)
       if (kind) {
-        if (this.closedAs === undefined) this.protocolFailure = kind
-        this.closedAs ??= kind
         reason = closeReason(kind, kind === 'tooBig' ? `limit is ${this.maxMessageBytes} bytes` : undefined)
+        if (this.closedAs === undefined) this.protocolFailure = { kind, reason }
+        this.closedAs ??= kind
       }
     }
     super.close(code, reason)

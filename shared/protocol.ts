@@ -38,7 +38,10 @@ export type RelayRoute =
   | { kind: 'introduction'; peerId: string }
   | { kind: 'connection'; localPeerId: string; remotePeerId: string; documentId: string }
 
-export type RouteResult = RelayRoute | { kind: 'unknown' } | { kind: 'malformed'; reason: string }
+export type RouteResult =
+  | RelayRoute
+  | { kind: 'unknown' }
+  | { kind: 'malformed'; endpoint: RelayRoute['kind']; reason: string }
 
 /**
  * Parses a request path the way the published server's router does: the fixed words match
@@ -57,16 +60,17 @@ export function parseRelayPath(rawPath: string): RouteResult {
   const word = segments[0]!.toLowerCase()
   const expected = word === 'introduction' ? 2 : word === 'connection' ? 4 : 0
   if (expected === 0 || segments.length !== expected) return { kind: 'unknown' }
+  const endpoint = word as RelayRoute['kind']
   const ids: string[] = []
   for (let i = 1; i < segments.length; i++) {
     let id: string
     try {
       id = decodeURIComponent(segments[i]!)
     } catch {
-      return { kind: 'malformed', reason: 'bad percent-encoding in path' }
+      return { kind: 'malformed', endpoint, reason: 'bad percent-encoding in path' }
     }
     if (id.length === 0) return { kind: 'unknown' }
-    if (id.length > MAX_ID_LENGTH) return { kind: 'malformed', reason: `id longer than ${MAX_ID_LENGTH} characters` }
+    if (id.length > MAX_ID_LENGTH) return { kind: 'malformed', endpoint, reason: `id longer than ${MAX_ID_LENGTH} characters` }
     ids.push(id)
   }
   if (word === 'introduction') return { kind: 'introduction', peerId: ids[0]! }

@@ -39,6 +39,8 @@ export class PeerRegistry {
   constructor(
     private readonly limits: RelayLimits,
     private readonly activity: RelayActivity,
+    /** Told of every introduction between two peers, so pipes can tell when one was ignored. */
+    private readonly onIntroduced: (peerId: string, otherPeerId: string, documentIds: string[]) => void,
   ) {}
 
   get peerCount(): number {
@@ -128,6 +130,7 @@ export class PeerRegistry {
       this.introduce(peer, other.id, common)
       this.activity.totals.introductions += 2
       this.activity.record({ kind: 'introduction', peerId: peer.id, otherPeerId: other.id, documentIds: common })
+      this.onIntroduced(peer.id, other.id, common)
     }
     return 'ok'
   }
@@ -136,7 +139,8 @@ export class PeerRegistry {
   reintroduce(peerId: string, otherPeerId: string, documentId: string): void {
     const peer = this.peers.get(peerId)
     const other = this.peers.get(otherPeerId)
-    if (!peer || !other || !peer.documents.has(documentId) || !other.documents.has(documentId)) return
+    if (!peer || !other || peer === other) return
+    if (!peer.documents.has(documentId) || !other.documents.has(documentId)) return
     this.introduce(peer, otherPeerId, [documentId])
     this.activity.totals.introductions++
     this.activity.record({ kind: 'introduction', peerId: otherPeerId, otherPeerId: peerId, documentIds: [documentId] })

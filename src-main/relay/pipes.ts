@@ -39,6 +39,11 @@ export interface Pipe {
   closed: boolean
   /** One side closed while what it sent was still held for a partner that was not ready. */
   closeAfterFlush: boolean
+  /**
+   * Until when a close of this pipe should be followed by introducing its peers again: set when
+   * an introduction for the pair reached a Client that still had this pipe and so ignored it.
+   */
+  reintroduceUntil: number
 }
 
 /**
@@ -49,6 +54,9 @@ const MESSAGE_OVERHEAD_BYTES = 256
 
 const BINARY = { binary: true } as const
 const TEXT = { binary: false } as const
+
+/** How long after an ignored introduction the pipe's close still triggers a new one. */
+const REINTRODUCE_WINDOW_MS = 5_000
 
 /** The TCP socket under a ws socket; ws keeps it in a private field. */
 const tcpOf = (socket: RelaySocket) => (socket as unknown as { _socket: Socket })._socket
@@ -72,6 +80,7 @@ export const pipeKey = (from: string, to: string, documentId: string) => JSON.st
 export class PipeRegistry {
   private readonly waiting = new Map<string, Pipe>()
   private readonly live = new Set<Pipe>()
+  /** Live pipes by key, kept until both sockets have closed so a late Join can still find them. */
   private readonly liveByKey = new Map<string, Pipe>()
   private nextId = 1
   /** Traffic of pipes that have closed; live pipes carry their own counters. */
@@ -155,20 +164,26 @@ export class PipeRegistry {
   /** Every pipe socket's close lands here; the other side is closed to match. */
   closed(socket: RelaySocket, code: number, reason: string): void {
     const pipe = socket.pipe
-    if (!pipe || pipe.closed) return
+    if (!pipe) return
+    if (pipe.closed) {
+      // The second socket of a live pipe: now both are gone.
+      if (pipe.sockets[1] !== undefined) this.finish(pipe)
+      return
+    }
     pipe.closed = true
     clearTimeout(pipe.holdTimer)
     if (pipe.sockets[1] === undefined) {
       if (this.waiting.get(pipe.key) === pipe) this.waiting.delete(pipe.key)
     } else {
       this.live.delete(pipe)
-      if (this.liveByKey.get(pipe.key) === pipe) this.liveByKey.delete(pipe.key)
       this.closedMessages += pipe.messages[0] + pipe.messages[1]
       this.closedBytes += pipe.bytes[0] + pipe.bytes[1]
       const side = socket.side
+      const partner = pipe.sockets[side ^ 1]!
       // What this side sent before closing still reaches the partner once it can take it.
       if (pipe.held[side].length > 0 && !pipe.ready[side ^ 1]) pipe.closeAfterFlush = true
-      else pipe.sockets[side ^ 1]!.refuse('partnerClosed')
+      else partner.refuse('partnerClosed')
+      if (partner.readyState === partner.CLOSED) this.finish(pipe)
     }
     if (!pipe.closeAfterFlush) {
       pipe.held[0] = []
@@ -219,6 +234,28 @@ export class PipeRegistry {
     return views
   }
 
+  /**
+   * Called when an introduction for these peers on these documents went out. A Client that still
+   * has a pipe for it ignores the introduction, so if that pipe is on its way out (a
+   * disconnectPeer racing a Join) the pair is introduced again once it is gone.
+   */
+  introduced(peerId: string, otherPeerId: string, documentIds: string[], now = Date.now()): void {
+    if (this.liveByKey.size === 0) return
+    for (const documentId of documentIds) {
+      const pipe = this.liveByKey.get(pipeKey(peerId, otherPeerId, documentId)) ?? this.liveByKey.get(pipeKey(otherPeerId, peerId, documentId))
+      if (pipe) pipe.reintroduceUntil = now + REINTRODUCE_WINDOW_MS
+    }
+  }
+
+  /** Both sockets of a live pipe have closed. */
+  private finish(pipe: Pipe): void {
+    if (this.liveByKey.get(pipe.key) === pipe) this.liveByKey.delete(pipe.key)
+    if (Date.now() > pipe.reintroduceUntil) return
+    const [a, b] = pipe.peers
+    this.reintroduce(a, b, pipe.documentId)
+    this.reintroduce(b, a, pipe.documentId)
+  }
+
   private wait(socket: RelaySocket, from: string, to: string, documentId: string, now: number): void {
     const key = pipeKey(from, to, documentId)
     const earlier = this.waiting.get(key)
@@ -249,6 +286,7 @@ export class PipeRegistry {
       holdTimer: undefined,
       closed: false,
       closeAfterFlush: false,
+      reintroduceUntil: 0,
     }
     pipe.holdTimer = setTimeout(() => this.holdTimedOut(pipe), this.limits.holdTimeoutMs)
     socket.pipe = pipe
@@ -382,8 +420,7 @@ export class PipeRegistry {
     const stale = this.liveByKey.get(pipeKey(from, to, documentId)) ?? this.liveByKey.get(pipeKey(to, from, documentId))
     if (!stale) return
     const staleSide = stale.peers[0] === from ? 0 : 1
-    const other = stale.sockets[staleSide ^ 1]!
-    other.once('close', () => this.reintroduce(to, from, documentId))
+    stale.reintroduceUntil = Date.now() + REINTRODUCE_WINDOW_MS
     this.activity.refusal('replaced', {
       peerId: from,
       otherPeerId: to,

@@ -88,7 +88,9 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.activity = new RelayActivity(options.eventLogSize ?? 500, event => {
       if (this.listenerCount('event') > 0) this.emit('event', event)
     })
-    this.peers = new PeerRegistry(this.limits, this.activity)
+    this.peers = new PeerRegistry(this.limits, this.activity, (peerId, otherPeerId, documentIds) =>
+      this.pipes.introduced(peerId, otherPeerId, documentIds),
+    )
     this.pipes = new PipeRegistry(this.limits, this.activity, (peerId, otherPeerId, documentId) =>
       this.peers.reintroduce(peerId, otherPeerId, documentId),
     )
@@ -214,34 +216,37 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     // An error on a socket that never became a WebSocket has nobody to tell; it is just dropped.
     socket.on('error', () => socket.destroy())
     const address = normalizeAddress(req.socket.remoteAddress)
-    if (this.closing) return this.refuseUpgrade(socket, 'shuttingDown', undefined, { address })
-    if (this.addressCounts.count(address) >= this.limits.maxConnectionsPerAddress) {
-      const detail = `${this.limits.maxConnectionsPerAddress} connections from ${address}`
-      return this.refuseUpgrade(socket, 'limitReached', detail, { address })
-    }
     const route = parseRelayPath(req.url ?? '/')
+    const endpoint = route.kind === 'malformed' ? route.endpoint : route.kind
+    const peerId = route.kind === 'introduction' ? route.peerId : undefined
+    // Introduction sockets are refused before they open, so the Client backs off. The Client has
+    // no error listener on pipe sockets, where a refused handshake would crash the app: those
+    // (and unknown paths) are accepted and then closed with the code instead.
+    const refuse = (kind: CloseKind, detail: string | undefined, retryAfterSeconds?: number) =>
+      endpoint === 'introduction'
+        ? this.refuseUpgrade(socket, kind, detail, { address, peerId }, retryAfterSeconds)
+        : this.acceptAndClose(req, socket, head, address, kind, detail)
+    if (this.closing) return refuse('shuttingDown', undefined)
+    if (this.addressCounts.count(address) >= this.limits.maxConnectionsPerAddress) {
+      return refuse('limitReached', `${this.limits.maxConnectionsPerAddress} connections from ${address}`)
+    }
     switch (route.kind) {
       case 'malformed':
-        return this.refuseUpgrade(socket, 'malformed', route.reason, { address })
-      case 'unknown':
-        this.controlServer.handleUpgrade(req, socket, head, ws => {
-          const relaySocket = this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes)
-          const path = (req.url ?? '').slice(0, 60)
-          this.activity.refusal('unknownPath', { address, reason: closeReason('unknownPath', path) })
-          relaySocket.refuse('unknownPath', `${path}; use /introduction/:peerId or /connection/:A/:B/:documentId`)
-        })
-        return
+        return refuse('malformed', route.reason)
+      case 'unknown': {
+        const path = (req.url ?? '').slice(0, 60)
+        return refuse('unknownPath', `${path}; use /introduction/:peerId or /connection/:A/:B/:documentId`)
+      }
       case 'introduction': {
-        const { peerId } = route
-        const wait = this.penalties.remaining(peerId)
+        const wait = this.penalties.remaining(route.peerId)
         if (wait > 0) {
-          const detail = `this peer id was closed for cause; retry in ${Math.ceil(wait / 1000)} s`
-          return this.refuseUpgrade(socket, 'penalty', detail, { address, peerId }, Math.ceil(wait / 1000))
+          const seconds = Math.ceil(wait / 1000)
+          return refuse('penalty', `this peer id was closed for cause; retry in ${seconds} s`, seconds)
         }
-        const admission = this.peers.admit(peerId, address)
-        if (!admission.ok) return this.refuseUpgrade(socket, admission.kind, admission.detail, { address, peerId })
+        const admission = this.peers.admit(route.peerId, address)
+        if (!admission.ok) return refuse(admission.kind, admission.detail)
         this.controlServer.handleUpgrade(req, socket, head, ws => {
-          this.onIntroduction(this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes), peerId)
+          this.onIntroduction(this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes), route.peerId)
         })
         return
       }
@@ -259,6 +264,14 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
         })
         return
     }
+  }
+
+  private acceptAndClose(req: IncomingMessage, socket: Duplex, head: Buffer, address: string, kind: CloseKind, detail: string | undefined): void {
+    this.controlServer.handleUpgrade(req, socket, head, ws => {
+      const relaySocket = this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes)
+      this.activity.refusal(kind, { address, reason: closeReason(kind, detail) })
+      relaySocket.refuse(kind, detail)
+    })
   }
 
   /** Bookkeeping every accepted socket gets, whatever its route. */
@@ -331,7 +344,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     socket: Duplex,
     kind: CloseKind,
     detail: string | undefined,
-    fields: { address: string; peerId?: string },
+    fields: { address: string; peerId: string | undefined },
     retryAfterSeconds?: number,
   ): void {
     const { code, status } = CLOSE[kind]

@@ -104,8 +104,10 @@ describe('relay CLI: starting', () => {
     for (const flag of listed) {
       const line = help.split('\n').find(text => text.trimStart().startsWith(`${flag} `)) ?? ''
       const takesValue = line.trimStart().startsWith(`${flag} <`)
-      // The value it documents as the default, so limits stay consistent with one another.
-      const value = /\(default (\d+)\)/.exec(line)?.[1] ?? '1'
+      // The value it documents as the default, so limits stay consistent with one another; a
+      // token option gets a token long enough to be accepted.
+      const sample = /<token>/.test(line) ? 'a-long-enough-sample-token' : '1'
+      const value = /\(default (\d+)\)/.exec(line)?.[1] ?? sample
       expect(() => parseRelayArgs(takesValue ? [flag, value] : [flag], {}), `${flag} is accepted`).not.toThrow()
     }
     expect((await runCli(['-h'])).stdout).toBe(help)

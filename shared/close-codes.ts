@@ -13,6 +13,8 @@ export const CLOSE = {
   invalidData: { code: 1007, label: 'invalid UTF-8 in a text frame', status: 0 },
   tooBig: { code: 1009, label: 'message too big', status: 0 },
   malformed: { code: 4400, label: 'malformed message', status: 400 },
+  unauthorized: { code: 4401, label: 'access token required', status: 401 },
+  forbidden: { code: 4403, label: 'address not allowed', status: 403 },
   unknownPath: { code: 4404, label: 'unknown path', status: 404 },
   holdTimeout: { code: 4408, label: 'hold timeout', status: 0 },
   replaced: { code: 4409, label: 'replaced', status: 409 },
@@ -20,6 +22,7 @@ export const CLOSE = {
   holdOverflow: { code: 4413, label: 'hold overflow', status: 0 },
   limitReached: { code: 4429, label: 'limit reached', status: 429 },
   penalty: { code: 4430, label: 'retry later', status: 429 },
+  lockedOut: { code: 4431, label: 'too many failed attempts', status: 429 },
   adminClosed: { code: 4001, label: 'closed by the relay admin', status: 0 },
   deadSocket: { code: 1006, label: 'no answer to ping', status: 0 },
 } as const

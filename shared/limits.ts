@@ -22,6 +22,8 @@ export interface RelayLimits {
   maxPeers: number
   /** Open WebSockets from one remote address. */
   maxConnectionsPerAddress: number
+  /** New WebSockets per second from one address, sustained; bursts up to maxConnectionsPerAddress. */
+  connectionsPerAddressPerSecond: number
   /** A live pipe stops reading from a sender while its receiver has this many bytes queued. */
   pipeHighWaterMark: number
   /** Interval of the server ping, in ms; a socket that misses one ping is reaped. */
@@ -38,6 +40,7 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   controlMessagesPerSecond: 200,
   maxPeers: 10_000,
   maxConnectionsPerAddress: 2_000,
+  connectionsPerAddressPerSecond: 200,
   pipeHighWaterMark: 1024 * 1024,
   pingIntervalMs: 30_000,
 })

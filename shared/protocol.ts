@@ -38,10 +38,17 @@ export type RelayRoute =
   | { kind: 'introduction'; peerId: string }
   | { kind: 'connection'; localPeerId: string; remotePeerId: string; documentId: string }
 
-export type RouteResult =
+export type RouteResult = (
   | RelayRoute
   | { kind: 'unknown' }
   | { kind: 'malformed'; endpoint: RelayRoute['kind']; reason: string }
+) & {
+  /**
+   * A segment before the endpoint word: where a Client that cannot set headers carries the access
+   * token (its base URL `ws://host:8080/<token>` makes it ask for `/<token>/introduction/alice`).
+   */
+  pathToken?: string
+}
 
 /**
  * Parses a request path the way the published server's router does: the fixed words match
@@ -56,7 +63,31 @@ export function parseRelayPath(rawPath: string): RouteResult {
   let end = path.length
   if (end > start && path.charCodeAt(end - 1) === 47) end--
   path = path.slice(start, end)
-  const segments = path.split('/')
+  let segments = path.split('/')
+  let pathToken: string | undefined
+  if (segments.length > 1 && !isEndpointWord(segments[0]!)) {
+    // A token prefix; a base URL ending in '/' leaves an empty segment after it.
+    let next = 1
+    while (next < segments.length - 1 && segments[next] === '') next++
+    if (isEndpointWord(segments[next]!)) {
+      try {
+        pathToken = decodeURIComponent(segments[0]!)
+      } catch {
+        pathToken = segments[0]!
+      }
+      segments = segments.slice(next)
+    }
+  }
+  const route = parseSegments(segments)
+  return pathToken === undefined ? route : { ...route, pathToken }
+}
+
+const isEndpointWord = (segment: string) => {
+  const word = segment.toLowerCase()
+  return word === 'introduction' || word === 'connection'
+}
+
+function parseSegments(segments: string[]): RouteResult {
   const word = segments[0]!.toLowerCase()
   const expected = word === 'introduction' ? 2 : word === 'connection' ? 4 : 0
   if (expected === 0 || segments.length !== expected) return { kind: 'unknown' }

@@ -104,6 +104,22 @@ export interface RelayCounts {
   sockets: number
 }
 
+/** A source address that is connected now or was refused recently (per-address limits, access). */
+export interface AddressView {
+  address: string
+  /** Open WebSockets from it now. */
+  connections: number
+  /** Refusals of it since it was first seen. */
+  refusals: number
+  lastRefusal?: { kind: CloseKind; at: number }
+}
+
+/** Who may use the relay. Never holds the token itself. */
+export interface AccessView {
+  tokenRequired: boolean
+  allowPublic: boolean
+}
+
 export interface RelaySnapshot {
   version: string
   startedAt: number
@@ -122,6 +138,9 @@ export interface RelaySnapshot {
   events: RelayEvent[]
   /** LAN discovery: what the relay advertises over mDNS and which other relays it sees. */
   advertising: AdvertisingView
+  access: AccessView
+  /** Addresses connected now or refused recently, most recently refused first. */
+  addresses: AddressView[]
 }
 
 /**

@@ -1,19 +1,72 @@
-/** Open sockets per remote address, so one host cannot take every slot. */
-export class AddressCounter {
-  private readonly counts = new Map<string, number>()
+import type { CloseKind } from '../../shared/close-codes.js'
+import type { AddressView } from '../../shared/relay-model.js'
+
+/** Refused addresses remembered for the model; the least recently refused are forgotten first. */
+const MAX_REFUSED_ADDRESSES = 256
+
+interface AddressRecord {
+  connections: number
+  /** New connections allowed from it; kept while it has sockets open or its budget is refilling. */
+  rate: RateBudget
+}
+
+/**
+ * Per remote address: open sockets (so one host cannot take every slot), the rate of new ones,
+ * and recent refusals for the dashboard.
+ */
+export class AddressBook {
+  private readonly records = new Map<string, AddressRecord>()
+  private readonly refused = new Map<string, { refusals: number; lastRefusal: { kind: CloseKind; at: number } }>()
+
+  constructor(private readonly connectionsPerSecond: number, private readonly burst: number) {}
 
   count(address: string): number {
-    return this.counts.get(address) ?? 0
+    return this.records.get(address)?.connections ?? 0
+  }
+
+  /** Takes one new connection from the address's rate; false when it is spent. */
+  takeConnection(address: string, now = Date.now()): boolean {
+    return this.record(address, now).rate.take(now)
   }
 
   add(address: string): void {
-    this.counts.set(address, this.count(address) + 1)
+    this.record(address).connections++
   }
 
   remove(address: string): void {
-    const left = this.count(address) - 1
-    if (left > 0) this.counts.set(address, left)
-    else this.counts.delete(address)
+    const record = this.records.get(address)
+    if (record) record.connections--
+  }
+
+  /** Forgets addresses with nothing open whose rate budget is whole again. */
+  prune(now = Date.now()): void {
+    for (const [address, record] of this.records) {
+      if (record.connections <= 0 && record.rate.isFull(now)) this.records.delete(address)
+    }
+  }
+
+  noteRefusal(address: string, kind: CloseKind, now = Date.now()): void {
+    const entry = this.refused.get(address)
+    this.refused.delete(address)
+    this.refused.set(address, { refusals: (entry?.refusals ?? 0) + 1, lastRefusal: { kind, at: now } })
+    if (this.refused.size > MAX_REFUSED_ADDRESSES) this.refused.delete(this.refused.keys().next().value!)
+  }
+
+  views(): AddressView[] {
+    const views: AddressView[] = []
+    for (const [address, entry] of [...this.refused].reverse()) {
+      views.push({ address, connections: this.count(address), ...entry })
+    }
+    for (const [address, record] of this.records) {
+      if (record.connections > 0 && !this.refused.has(address)) views.push({ address, connections: record.connections, refusals: 0 })
+    }
+    return views
+  }
+
+  private record(address: string, now = Date.now()): AddressRecord {
+    let record = this.records.get(address)
+    if (!record) this.records.set(address, (record = { connections: 0, rate: new RateBudget(this.connectionsPerSecond, this.burst, now) }))
+    return record
   }
 }
 
@@ -32,11 +85,20 @@ export class RateBudget {
   }
 
   take(now = Date.now()): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.rate)
-    this.refilledAt = now
+    this.refill(now)
     if (this.tokens < 1) return false
     this.tokens--
     return true
+  }
+
+  isFull(now = Date.now()): boolean {
+    this.refill(now)
+    return this.tokens >= this.burst
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.rate)
+    this.refilledAt = now
   }
 }
 

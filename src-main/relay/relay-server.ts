@@ -1,4 +1,4 @@
-import { EventEmitter, once } from 'node:events'
+import { EventEmitter } from 'node:events'
 import http, { type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -9,7 +9,8 @@ import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
 import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
-import { AddressCounter, PenaltyBox, normalizeAddress } from './admission.js'
+import { TokenFailures, TokenGate, isLanAddress, type AccessOptions } from './access.js'
+import { AddressBook, PenaltyBox, normalizeAddress } from './admission.js'
 import { relayUrls } from './addresses.js'
 import { decodeControlMessage } from './control-messages.js'
 import { serveHttp } from './http-pages.js'
@@ -25,6 +26,7 @@ export interface RelayServerOptions {
   limits?: Partial<RelayLimits>
   /** How many recent events the model keeps. */
   eventLogSize?: number
+  access?: AccessOptions
 }
 
 /**
@@ -63,7 +65,10 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly activity: RelayActivity
   private readonly peers: PeerRegistry
   private readonly pipes: PipeRegistry
-  private readonly addressCounts = new AddressCounter()
+  private readonly addresses: AddressBook
+  private readonly tokenGate: TokenGate | undefined
+  private readonly tokenFailures = new TokenFailures()
+  private readonly allowPublic: boolean
   private readonly penalties = new PenaltyBox()
   private readonly sockets = new Set<RelaySocket>()
   private readonly extensions: RelayExtension[] = []
@@ -85,6 +90,9 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.limits = resolveLimits(options.limits)
     this.host = options.host
     this.requestedPort = options.port ?? 8080
+    this.addresses = new AddressBook(this.limits.connectionsPerAddressPerSecond, this.limits.maxConnectionsPerAddress)
+    this.tokenGate = options.access?.token ? new TokenGate(options.access.token) : undefined
+    this.allowPublic = options.access?.allowPublic ?? false
     this.activity = new RelayActivity(options.eventLogSize ?? 500, event => {
       if (this.listenerCount('event') > 0) this.emit('event', event)
     })
@@ -98,12 +106,20 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.controlServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxControlMessageBytes })
     this.pipeServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxPipeMessageBytes })
     this.httpServer = http.createServer((req, res) => {
+      const address = normalizeAddress(req.socket.remoteAddress)
+      if (!this.allowPublic && !isLanAddress(address)) return this.refuseRequest(res, address)
       for (const extension of this.extensions) if (extension.handleRequest?.(req, res)) return
       serveHttp(req, res, () => this.health())
     })
     this.httpServer.on('upgrade', (req, socket, head) => {
+      // An error on a socket that never became a WebSocket has nobody to tell; it is just dropped.
+      socket.on('error', () => socket.destroy())
+      const address = normalizeAddress(req.socket.remoteAddress)
+      if (!this.allowPublic && !isLanAddress(address)) {
+        return this.refuseUpgrade(socket, 'forbidden', publicAddressDetail(address), { address, peerId: undefined })
+      }
       for (const extension of this.extensions) if (extension.handleUpgrade?.(req, socket, head)) return
-      this.onUpgrade(req, socket, head)
+      this.onUpgrade(req, socket, head, address)
     })
   }
 
@@ -189,6 +205,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       pipes: this.pipes.views(),
       events: this.activity.log.list(),
       advertising: this.advertising,
+      access: { tokenRequired: this.tokenGate !== undefined, allowPublic: this.allowPublic },
+      addresses: this.addresses.views(),
     }
   }
 
@@ -212,10 +230,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     }
   }
 
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // An error on a socket that never became a WebSocket has nobody to tell; it is just dropped.
-    socket.on('error', () => socket.destroy())
-    const address = normalizeAddress(req.socket.remoteAddress)
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, address: string): void {
     const route = parseRelayPath(req.url ?? '/')
     const endpoint = route.kind === 'malformed' ? route.endpoint : route.kind
     const peerId = route.kind === 'introduction' ? route.peerId : undefined
@@ -227,8 +242,12 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
         ? this.refuseUpgrade(socket, kind, detail, { address, peerId }, retryAfterSeconds)
         : this.acceptAndClose(req, socket, head, address, kind, detail)
     if (this.closing) return refuse('shuttingDown', undefined)
-    if (this.addressCounts.count(address) >= this.limits.maxConnectionsPerAddress) {
+    if (route.kind !== 'unknown' && !this.checkToken(req, socket, route.pathToken, address, peerId)) return
+    if (this.addresses.count(address) >= this.limits.maxConnectionsPerAddress) {
       return refuse('limitReached', `${this.limits.maxConnectionsPerAddress} connections from ${address}`)
+    }
+    if (!this.addresses.takeConnection(address)) {
+      return refuse('limitReached', `more than ${this.limits.connectionsPerAddressPerSecond} new connections per second from ${address}`)
     }
     switch (route.kind) {
       case 'malformed':
@@ -269,6 +288,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private acceptAndClose(req: IncomingMessage, socket: Duplex, head: Buffer, address: string, kind: CloseKind, detail: string | undefined): void {
     this.controlServer.handleUpgrade(req, socket, head, ws => {
       const relaySocket = this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes)
+      this.addresses.noteRefusal(address, kind)
       this.activity.refusal(kind, { address, reason: closeReason(kind, detail) })
       relaySocket.refuse(kind, detail)
     })
@@ -279,7 +299,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     socket.remoteAddress = address
     socket.maxMessageBytes = maxMessageBytes
     this.sockets.add(socket)
-    this.addressCounts.add(address)
+    this.addresses.add(address)
     this.activity.totals.connectionsAccepted++
     socket.on('pong', () => {
       socket.answeredPing = true
@@ -297,7 +317,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     })
     socket.on('close', () => {
       this.sockets.delete(socket)
-      this.addressCounts.remove(address)
+      this.addresses.remove(address)
     })
     return socket
   }
@@ -337,6 +357,28 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   }
 
   /**
+   * With an access token set, the protocol endpoints need it: as the base URL's first path segment
+   * (the published Client can carry nothing else) or as a Bearer header. Failures are answered
+   * with 401, later and later, and an address that keeps failing is locked out for a while.
+   */
+  private checkToken(req: IncomingMessage, socket: Duplex, pathToken: string | undefined, address: string, peerId: string | undefined): boolean {
+    if (!this.tokenGate) return true
+    const fields = { address, peerId }
+    const lockedFor = this.tokenFailures.lockedOutFor(address)
+    if (lockedFor > 0) {
+      const seconds = Math.ceil(lockedFor / 1000)
+      this.refuseUpgrade(socket, 'lockedOut', `retry in ${seconds} s`, fields, seconds)
+      return false
+    }
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]
+    const candidate = bearer ?? pathToken
+    if (this.tokenGate.admits(candidate)) return true
+    const delayMs = this.tokenFailures.fail(address)
+    this.refuseUpgrade(socket, 'unauthorized', candidate === undefined ? 'no token given' : 'wrong token', fields, undefined, delayMs)
+    return false
+  }
+
+  /**
    * Refuses a connection before the WebSocket opens: the HTTP status, with the close code and
    * reason in the body, since the published Client only backs off when no socket opened.
    */
@@ -346,6 +388,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     detail: string | undefined,
     fields: { address: string; peerId: string | undefined },
     retryAfterSeconds?: number,
+    delayMs = 0,
   ): void {
     const { code, status } = CLOSE[kind]
     const reason = closeReason(kind, detail)
@@ -355,17 +398,29 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     // must not hold the descriptor (or the shutdown) open.
     this.refusedSockets.add(socket)
     const destroy = () => socket.destroy()
-    const timer = setTimeout(destroy, REFUSED_SOCKET_LINGER_MS).unref()
+    const timer = setTimeout(destroy, delayMs + REFUSED_SOCKET_LINGER_MS).unref()
     socket.once('close', () => {
       clearTimeout(timer)
       this.refusedSockets.delete(socket)
     })
     socket.once('finish', destroy)
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n` +
-        `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}\r\n${body}`,
-    )
+    const answer = () =>
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n` +
+          `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}\r\n${body}`,
+      )
+    if (delayMs > 0) setTimeout(answer, delayMs).unref()
+    else answer()
+    this.addresses.noteRefusal(fields.address, kind)
     this.activity.refusal(kind, { ...fields, reason, http: true })
+  }
+
+  /** Plain HTTP from an address outside the LAN ranges (see AccessOptions.allowPublic). */
+  private refuseRequest(res: http.ServerResponse, address: string): void {
+    const reason = closeReason('forbidden', publicAddressDetail(address))
+    res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(`${CLOSE.forbidden.code} ${reason}\n`)
+    this.addresses.noteRefusal(address, 'forbidden')
+    this.activity.refusal('forbidden', { address, reason, http: true })
   }
 
   private pingSockets(): void {
@@ -393,6 +448,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     }
     this.peers.prune()
     this.penalties.prune()
+    this.addresses.prune()
   }
 
   private sampleRates(now = Date.now()): void {
@@ -410,7 +466,10 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     for (const timer of this.timers) clearInterval(timer)
     const stoppedListening = new Promise<void>(resolve => this.httpServer.close(() => resolve()))
     const open = [...this.sockets]
-    const allClosed = Promise.all(open.map(socket => (socket.readyState === 3 ? undefined : once(socket, 'close'))))
+    // Not events.once: it rejects when a socket reports a protocol error on its way out.
+    const allClosed = Promise.all(
+      open.map(socket => socket.readyState === 3 || new Promise<void>(resolve => socket.once('close', () => resolve()))),
+    )
     for (const socket of open) socket.refuse('shuttingDown')
     await Promise.race([allClosed, delay(SHUTDOWN_GRACE_MS, undefined, { ref: false })])
     for (const socket of this.sockets) socket.terminate()
@@ -422,3 +481,6 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.address = undefined
   }
 }
+
+const publicAddressDetail = (address: string) =>
+  `${address} is outside the local network; start the relay with --allow-public to accept it`

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { pack, unpack } from 'msgpackr'
-import { WebSocket, type RawData } from 'ws'
+import { WebSocket, type ClientOptions, type RawData } from 'ws'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { RelayEvent } from '../../shared/relay-model.js'
 import { RelayServer } from '../../src-main/relay/relay-server.js'
@@ -33,8 +33,8 @@ export class RawPeer {
   readonly closed: Promise<void>
   private waiters: (() => void)[] = []
 
-  constructor(url: string) {
-    this.socket = new WebSocket(url)
+  constructor(url: string, options?: ClientOptions) {
+    this.socket = new WebSocket(url, options)
     this.socket.on('message', (data: RawData, isBinary: boolean) => {
       this.received.push({ data: data as Buffer, isBinary })
       for (const wake of this.waiters.splice(0)) wake()

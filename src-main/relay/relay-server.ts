@@ -271,18 +271,22 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       }
       case 'connection':
         this.pipeServer.handleUpgrade(req, socket, head, ws => {
-          const relaySocket = this.adopt(ws as RelaySocket, address, this.limits.maxPipeMessageBytes)
-          relaySocket.on('message', (data: Buffer, isBinary: boolean) => {
-            // Frames that arrive after the relay started closing this socket go nowhere.
-            if (relaySocket.readyState !== 1) return
-            relaySocket.answeredPing = true
-            this.pipes.forward(relaySocket, data, isBinary)
-          })
-          relaySocket.on('close', (code: number, reason: Buffer) => this.pipes.closed(relaySocket, code, reason.toString()))
-          this.pipes.open(relaySocket, route.localPeerId, route.remotePeerId, route.documentId)
+          this.onPipeSocket(this.adopt(ws as RelaySocket, address, this.limits.maxPipeMessageBytes), route)
         })
         return
     }
+  }
+
+  /** In a method of its own so the socket's listeners do not keep the upgrade request alive. */
+  private onPipeSocket(socket: RelaySocket, route: { localPeerId: string; remotePeerId: string; documentId: string }): void {
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      // Frames that arrive after the relay started closing this socket go nowhere.
+      if (socket.readyState !== 1) return
+      socket.answeredPing = true
+      this.pipes.forward(socket, data, isBinary)
+    })
+    socket.on('close', (code: number, reason: Buffer) => this.pipes.closed(socket, code, reason.toString()))
+    this.pipes.open(socket, route.localPeerId, route.remotePeerId, route.documentId)
   }
 
   private acceptAndClose(req: IncomingMessage, socket: Duplex, head: Buffer, address: string, kind: CloseKind, detail: string | undefined): void {

@@ -1,0 +1,174 @@
+/** Medians, the stdout table and the JSON record of one bench run. */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import type { Measurement, MetricView, Unit } from './plan.js'
+import type { ContenderName, Metrics } from './types.js'
+
+export interface Variant {
+  key: string
+  contender: ContenderName
+  monitoring: boolean
+}
+
+export interface Outcome {
+  metrics?: Metrics
+  error?: string
+}
+
+export interface Report {
+  plan: Measurement[]
+  /** measurement id → variant key → one outcome per round */
+  outcomes: Map<string, Map<string, Outcome[]>>
+  contenders: ContenderName[]
+  rounds: number
+  quick: boolean
+  wallSeconds: number
+  pinning: { server: string; load: string } | undefined
+  notes: string[]
+}
+
+export function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
+  if (sorted.length === 0) return NaN
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+function medians(outcomes: Outcome[] | undefined): Metrics | undefined {
+  const ok = (outcomes ?? []).flatMap(o => (o.metrics ? [o.metrics] : []))
+  if (ok.length === 0) return undefined
+  const keys = new Set(ok.flatMap(m => Object.keys(m)))
+  return Object.fromEntries([...keys].map(key => [key, median(ok.map(m => m[key] ?? NaN))]))
+}
+
+function format(value: number | undefined, unit: Unit): string {
+  if (value === undefined || !Number.isFinite(value)) return '—'
+  const abs = Math.abs(value)
+  switch (unit) {
+    case 'rate':
+      return abs >= 1e6 ? `${(value / 1e6).toFixed(2)}M` : abs >= 1e3 ? `${(value / 1e3).toFixed(1)}k` : value.toFixed(0)
+    case 'us':
+    case 'ms':
+      return abs < 10 ? value.toFixed(2) : abs < 100 ? value.toFixed(1) : value.toFixed(0)
+    case 'bytes':
+      return abs >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${value.toFixed(0)} B`
+    case 'mib':
+      return `${value.toFixed(1)} MiB`
+    case 'ratio':
+      return value.toFixed(2)
+    case 'count':
+      return value.toFixed(0)
+  }
+}
+
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '—' : (a / b).toFixed(2)
+
+function verdict(view: MetricView, ours: number | undefined, raw: number | undefined): string {
+  if (ours === undefined || !Number.isFinite(ours)) return ''
+  const checks: boolean[] = []
+  const goals: string[] = []
+  if (view.vsRaw && raw !== undefined && Number.isFinite(raw)) {
+    checks.push(view.better === 'higher' ? ours >= raw : ours <= raw)
+    goals.push(view.better === 'higher' ? '≥ raw' : '≤ raw')
+  }
+  if (view.max !== undefined) {
+    checks.push(ours <= view.max)
+    goals.push(`≤ ${format(view.max, view.unit)}`)
+  }
+  if (checks.length === 0) return ''
+  return `${checks.every(Boolean) ? 'ok' : 'MISS'} ${goals.join(', ')}`
+}
+
+const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length))
+const padLeft = (text: string, width: number) => (text.length >= width ? text : ' '.repeat(width - text.length) + text)
+
+export function printReport(report: Report) {
+  const has = (name: ContenderName) => report.contenders.includes(name)
+  const columns = ['raw', 'published', 'switchboard', 'ours/raw', 'ours/pub']
+  const lines: string[] = []
+  lines.push(`Relay benchmark — medians of ${report.rounds} round(s)${report.quick ? ' (QUICK: reduced sizes)' : ''}; node ${process.version}, ${cpus().length} cores, ${report.pinning ? `server pinned to core ${report.pinning.server}, load generator to core ${report.pinning.load}` : 'no CPU pinning'}`)
+  lines.push('')
+  lines.push(pad('', 44) + columns.map(c => padLeft(c, 12)).join('') + '  target')
+
+  for (const measurement of report.plan.filter(m => !m.monitoring)) {
+    const byVariant = report.outcomes.get(measurement.id)
+    if (!byVariant) continue
+    lines.push(measurement.title + busyNote(byVariant) + failures(byVariant))
+    const med = Object.fromEntries(report.contenders.map(name => [name, medians(byVariant.get(name))]))
+    for (const view of measurement.show) {
+      const value = (name: ContenderName) => (has(name) ? med[name]?.[view.key] : undefined)
+      const [raw, published, ours] = [value('raw'), value('published'), value('switchboard')]
+      const cells = [format(raw, view.unit), format(published, view.unit), format(ours, view.unit), ratio(ours, raw), ratio(ours, published)]
+      lines.push(pad(`  ${view.label}`, 44) + cells.map(c => padLeft(c, 12)).join('') + '  ' + verdict(view, ours, raw))
+    }
+  }
+
+  const monitored = report.plan.filter(m => m.monitoring && report.outcomes.has(m.id))
+  if (monitored.length > 0) {
+    lines.push('')
+    lines.push(pad('Monitoring overhead (this project\'s relay)', 44) + ['plain', 'monitored', 'overhead'].map(c => padLeft(c, 12)).join('') + '  target')
+    for (const measurement of monitored) {
+      const byVariant = report.outcomes.get(measurement.id)!
+      const plain = medians(byVariant.get('switchboard'))
+      const watched = medians(byVariant.get('switchboard+monitor'))
+      lines.push(measurement.title.replace(', monitored', '') + busyNote(byVariant) + failures(byVariant))
+      for (const view of measurement.show) {
+        const [a, b] = [plain?.[view.key], watched?.[view.key]]
+        const change = a !== undefined && b !== undefined ? (view.better === 'higher' ? a / b - 1 : b / a - 1) : NaN
+        const cells = [format(a, view.unit), format(b, view.unit), Number.isFinite(change) ? `${(change * 100).toFixed(1)}%` : '—']
+        lines.push(pad(`  ${view.label}`, 44) + cells.map(c => padLeft(c, 12)).join('') + (Number.isFinite(change) ? `  ${change <= 0.05 ? 'ok' : 'MISS'} ≤ 5%` : ''))
+      }
+    }
+  }
+
+  lines.push('')
+  for (const note of report.notes) lines.push(`Note: ${note}`)
+  lines.push(`Wall time: ${report.wallSeconds.toFixed(0)} s`)
+  console.log(lines.join('\n'))
+}
+
+/** Flags rows measured while other processes used a noticeable share of the machine. */
+function busyNote(byVariant: Map<string, Outcome[]>): string {
+  const others = [...byVariant.values()].flat().flatMap(o => (o.metrics?.otherCpuPct !== undefined ? [o.metrics.otherCpuPct] : []))
+  const typical = median(others)
+  return typical > 15 ? `   (other processes used ~${typical.toFixed(0)}% CPU meanwhile)` : ''
+}
+
+function failures(byVariant: Map<string, Outcome[]>): string {
+  const failed = [...byVariant].flatMap(([key, list]) => list.filter(o => o.error).map(o => `${key}: ${o.error}`))
+  return failed.length ? `   [${failed.length} failed run(s): ${[...new Set(failed)].join('; ')}]` : ''
+}
+
+export function writeReport(report: Report, directory: string): string {
+  mkdirSync(directory, { recursive: true })
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  const file = join(directory, `${stamp}.json`)
+  const measurements = report.plan
+    .filter(m => report.outcomes.has(m.id))
+    .map(m => {
+      const byVariant = report.outcomes.get(m.id)!
+      return {
+        id: m.id,
+        title: m.title,
+        scenario: m.scenario,
+        medians: Object.fromEntries([...byVariant].map(([key, list]) => [key, medians(list) ?? null])),
+        rounds: Object.fromEntries(byVariant),
+      }
+    })
+  const json = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().map(c => c.model),
+    pinning: report.pinning ?? null,
+    rounds: report.rounds,
+    quick: report.quick,
+    contenders: report.contenders,
+    wallSeconds: report.wallSeconds,
+    notes: report.notes,
+    measurements,
+  }
+  writeFileSync(file, JSON.stringify(json, (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2) + '\n')
+  return file
+}

@@ -2,11 +2,17 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // .tsx: the dashboard's component tests (each picks jsdom with a `@vitest-environment` comment).
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     pool: 'forks',
+    // Builds the dashboard when its sources changed, for the browser tests in test/e2e.
+    globalSetup: ['test/e2e/built-dashboard.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // The published Client imports JSON with an import assertion, which Node 20 only warns about.
     env: { NODE_NO_WARNINGS: '1' },
+    // electron-store imports `electron`, which the desktop tests mock: inlined, it sees the mock
+    // instead of the real package (which would try to download Electron).
+    server: { deps: { inline: ['electron-store'] } },
   },
 })

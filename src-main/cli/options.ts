@@ -1,10 +1,20 @@
 import { parseArgs } from 'node:util'
+import { tokenProblem, type TokenKind } from '../../shared/access-tokens.js'
 import { DEFAULT_LIMITS, resolveLimits, type RelayLimits } from '../../shared/limits.js'
 
 export interface RelayCliOptions {
   host: string | undefined
   port: number
   advertise: boolean
+  /** Interfaces to advertise on, and no others; empty: every interface that leads to the LAN. */
+  interfaces: string[]
+  /** Rank among relays on one LAN: clients pick the highest (shared/discovery.ts). */
+  priority: number
+  /** Lets other machines open the dashboard; without it the dashboard answers this machine only. */
+  adminToken: string | undefined
+  /** Required by every relay endpoint when set; see AccessOptions. */
+  accessToken: string | undefined
+  allowPublic: boolean
   verbosity: 'quiet' | 'normal' | 'verbose'
   limits: RelayLimits
   help: boolean
@@ -24,6 +34,7 @@ const LIMIT_HELP: Record<keyof RelayLimits, string> = {
   controlMessagesPerSecond: 'sustained control messages per second from one peer',
   maxPeers: 'peers connected at once',
   maxConnectionsPerAddress: 'open WebSockets from one address',
+  connectionsPerAddressPerSecond: 'new WebSockets per second from one address',
   pipeHighWaterMark: 'bytes queued for a slow receiver before its sender is paused',
   pingIntervalMs: 'server ping interval; a socket silent for one interval is dropped',
 }
@@ -40,7 +51,17 @@ export function usage(): string {
     'Options:',
     '  --host <address>'.padEnd(36) + 'interface to listen on (default: all interfaces)',
     '  --port <n>'.padEnd(36) + 'port to listen on; 0 picks a free one (default: $PORT or 8080)',
-    '  --no-advertise'.padEnd(36) + 'do not announce the relay on the LAN over mDNS (LAN discovery is not in this build yet)',
+    '  --no-advertise'.padEnd(36) + 'do not announce the relay on the LAN over mDNS (_lf-relay._tcp)',
+    '  --interface <name>'.padEnd(36) + 'advertise on this network interface only; repeat for more (default: every',
+    ''.padEnd(36) + 'interface that leads to the LAN, not loopback, container bridges or VPNs)',
+    '  --priority <n>'.padEnd(36) + 'rank among relays on one LAN: clients pick the highest priority, then the',
+    ''.padEnd(36) + 'relay running longest (default 0)',
+    '  --token <token>'.padEnd(36) + 'require this access token from every app (or $SWITCHBOARD_TOKEN); apps use',
+    ''.padEnd(36) + 'ws://<host>:<port>/<token> as the relay URL; letters, digits, . _ ~ -, 12 or more',
+    '  --allow-public'.padEnd(36) + 'accept connections from public addresses too (default: loopback, private and',
+    ''.padEnd(36) + 'link-local addresses only)',
+    '  --admin-token <token>'.padEnd(36) + 'let other machines open the dashboard with this token (or $SWITCHBOARD_ADMIN_TOKEN,',
+    ''.padEnd(36) + 'which other users cannot see in the process list); at least 12 characters',
     '  --quiet'.padEnd(36) + 'print only the address and errors',
     '  --verbose'.padEnd(36) + 'print every relay event (joins, pipes, ...)',
     '  --version'.padEnd(36) + 'print the version and exit',
@@ -63,6 +84,11 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       host: { type: 'string' },
       port: { type: 'string' },
       'no-advertise': { type: 'boolean', default: false },
+      interface: { type: 'string', multiple: true },
+      priority: { type: 'string' },
+      'admin-token': { type: 'string' },
+      token: { type: 'string' },
+      'allow-public': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -75,6 +101,11 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     const raw = (values as Record<string, unknown>)[flag]
     if (typeof raw === 'string') limitOverrides[name] = parseInteger(raw, `--${flag}`, 1)
   }
+  const adminToken = parseToken('admin token', (values['admin-token'] as string | undefined) ?? (env.SWITCHBOARD_ADMIN_TOKEN || undefined))
+  const accessToken = parseToken('access token', (values.token as string | undefined) ?? (env.SWITCHBOARD_TOKEN || undefined))
+  if (accessToken !== undefined && accessToken === adminToken) {
+    throw new Error('the admin token must differ from the access token: every app knows the access token')
+  }
   const portText = (values.port as string | undefined) ?? env.PORT ?? '8080'
   const portSource = values.port !== undefined ? '--port' : env.PORT !== undefined ? 'PORT' : 'default port'
   const port = parseInteger(portText, portSource, 0)
@@ -84,11 +115,23 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     host: values.host as string | undefined,
     port,
     advertise: !values['no-advertise'],
+    interfaces: (values.interface as string[] | undefined) ?? [],
+    priority: values.priority === undefined ? 0 : parseInteger(values.priority as string, '--priority', 0),
+    adminToken,
+    accessToken,
+    allowPublic: Boolean(values['allow-public']),
     verbosity: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
     limits: resolveLimits(limitOverrides),
     help: Boolean(values.help),
     version: Boolean(values.version),
   }
+}
+
+function parseToken(kind: TokenKind, token: string | undefined): string | undefined {
+  if (token === undefined) return undefined
+  const problem = tokenProblem(kind, token)
+  if (problem) throw new Error(problem)
+  return token
 }
 
 function parseInteger(text: string, name: string, min: number): number {

@@ -1,6 +1,10 @@
+import { describeAdvertisingChange } from '../discovery/advertising-format.js'
+import { RelayDiscovery } from '../discovery/relay-discovery.js'
+import { DashboardExtension } from '../monitoring/dashboard-extension.js'
 import { RelayServer, type ListeningAddress } from '../relay/relay-server.js'
 import { formatEvent, isNotable } from '../relay/event-format.js'
 import { isWildcardHost } from '../relay/addresses.js'
+import type { AdvertisingView } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { parseRelayArgs, usage, type RelayCliOptions } from './options.js'
 
@@ -24,14 +28,29 @@ async function main(): Promise<number> {
     return 0
   }
 
-  const relay = new RelayServer({ host: options.host, port: options.port, limits: options.limits })
+  const relay = new RelayServer({
+    host: options.host,
+    port: options.port,
+    limits: options.limits,
+    access: { token: options.accessToken, allowPublic: options.allowPublic },
+  })
+  const dashboard = new DashboardExtension(relay, { adminToken: options.adminToken })
+  relay.use(dashboard)
+  let discovery: RelayDiscovery | undefined
   // Installed before anything is printed: a supervisor may signal the moment the address appears.
   const stopped = new Promise<void>(resolve => {
     const stop = (signal: NodeJS.Signals) => {
       // A second signal means the user does not want to wait for a graceful close.
       process.once(signal, () => process.exit(1))
       console.log(`\n${signal}: closing connections...`)
-      void relay.close().then(resolve)
+      // Goodbyes first, awaited, so that other hosts drop the relay and its clients move at once.
+      // A failure on the way out is reported, never a reason to skip the rest of the shutdown.
+      const report = (error: Error) => console.error(`switchboard: while stopping: ${error.message}`)
+      void Promise.resolve(discovery?.stop())
+        .catch(report)
+        .then(() => relay.close())
+        .catch(report)
+        .then(resolve)
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
@@ -44,6 +63,14 @@ async function main(): Promise<number> {
     return 1
   }
   printAddresses(address, options)
+  printDashboard(address, options, dashboard.built)
+  discovery = new RelayDiscovery(relay, {
+    advertise: options.advertise,
+    interfaces: options.interfaces,
+    priority: options.priority,
+    tokenRequired: options.accessToken !== undefined,
+  })
+  logAdvertising(discovery, options.verbosity === 'quiet')
   if (options.verbosity !== 'quiet') logEvents(relay, options.verbosity === 'verbose')
 
   await stopped
@@ -56,8 +83,21 @@ function printAddresses(address: ListeningAddress, options: RelayCliOptions): vo
   const scope = isWildcardHost(options.host) ? ' (all interfaces)' : ''
   console.log(`Switchboard relay ${VERSION} listening on ${first}${scope}`)
   for (const url of others) console.log(`  on the LAN: ${url}`)
-  console.log(`  status page: ${first!.replace(/^ws/, 'http')}/`)
-  if (!options.advertise) console.log('  mDNS advertising: off (--no-advertise)')
+  // The token itself is never printed: terminal output often ends up in a log.
+  if (options.accessToken) console.log(`  access token required: apps use ${first}/<token> as the relay URL`)
+  if (options.allowPublic) console.log('  accepting connections from public addresses (--allow-public)')
+}
+
+function printDashboard(address: ListeningAddress, options: RelayCliOptions, built: boolean): void {
+  const [first, ...others] = address.urls.map(url => `${url.replace(/^ws/, 'http')}/`)
+  if (!built) {
+    console.log(`  status page: ${first} (the dashboard is not built: run npm run build:dashboard)`)
+    return
+  }
+  console.log(`  dashboard: ${first}`)
+  if (others.length === 0) return
+  if (options.adminToken) console.log(`  dashboard from other devices: ${others[0]} (sign in with the admin token)`)
+  else console.log('  dashboard from other devices: off (start with --admin-token to allow it)')
 }
 
 function listenErrorMessage(error: NodeJS.ErrnoException, options: RelayCliOptions): string {
@@ -73,6 +113,18 @@ function listenErrorMessage(error: NodeJS.ErrnoException, options: RelayCliOptio
     default:
       return `cannot listen on ${where}: ${error.message}`
   }
+}
+
+function logAdvertising(discovery: RelayDiscovery, quiet: boolean): void {
+  let last: AdvertisingView | undefined
+  const print = (view: AdvertisingView) => {
+    const { info, errors } = describeAdvertisingChange(last, view)
+    last = view
+    if (!quiet) for (const line of info) console.log(`  ${line}`)
+    for (const line of errors) console.error(`  ${line}`)
+  }
+  discovery.on('change', print)
+  print(discovery.view)
 }
 
 function logEvents(relay: RelayServer, verbose: boolean): void {

@@ -1,0 +1,8 @@
+/**
+ * Switchboard's LAN client library: find `_lf-relay._tcp` relays over mDNS and connect to the one
+ * every client on the LAN picks. See README.md in this folder.
+ */
+export { Client, type ClientEvents, type ClientOptions, type PeerEventPayload, type PeerSocketMap, type PipeSocket } from './client.js'
+export { discoverRelays, watchRelays, type DiscoverOptions } from './discover.js'
+export { RelayBrowser, type RelayBrowserEvents } from './relay-browser.js'
+export { chooseRelay, rankRelays, type DiscoveredRelay, type DiscoveryDocument } from '../shared/discovery.js'

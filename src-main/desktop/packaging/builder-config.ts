@@ -1,0 +1,95 @@
+/**
+ * Checks electron-builder.yml offline: electron-builder's own loader and schema validation (the
+ * same code `electron-builder` runs before packaging), then what this app needs from it that no
+ * schema knows: every target, the hardened fuses, the macOS network keys, icons that exist, and
+ * files that cover what the app loads. `npm run check:builder-config`; CI and the tests run it.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Configuration } from 'electron-builder'
+import { SERVICE_TYPE } from '../../../shared/discovery.js'
+import { MAIN_BUNDLE, PRELOAD_BUNDLE } from '../app-paths.js'
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../../..')
+export const BUILDER_CONFIG_FILE = 'electron-builder.yml'
+
+/** electron-builder's internals, reached from its own location so the versions always match. */
+const builderRequire = createRequire(createRequire(import.meta.url).resolve('electron-builder'))
+const { getConfig, validateConfiguration } = builderRequire('app-builder-lib/out/util/config/config') as {
+  getConfig(projectDir: string, configPath: string | null, configFromOptions: null): Promise<Configuration>
+  validateConfiguration(config: Configuration, debugLogger: unknown): Promise<void>
+}
+const { DebugLogger } = builderRequire('builder-util') as { DebugLogger: new (enabled: boolean) => unknown }
+
+export const REQUIRED_FUSES = {
+  runAsNode: false,
+  enableNodeOptionsEnvironmentVariable: false,
+  enableNodeCliInspectArguments: false,
+  onlyLoadAppFromAsar: true,
+  enableEmbeddedAsarIntegrityValidation: true,
+  enableCookieEncryption: true,
+} as const
+
+/** Loads and validates the configuration; throws electron-builder's own error when the schema refuses it. */
+export async function loadBuilderConfig(projectDir = REPO_ROOT, file = BUILDER_CONFIG_FILE): Promise<Configuration> {
+  const config = await getConfig(projectDir, path.resolve(projectDir, file), null)
+  await validateConfiguration(config, new DebugLogger(false))
+  return config
+}
+
+/** What this app needs beyond a valid file; an empty list when all is well. */
+export function appRequirementProblems(config: Configuration, projectDir = REPO_ROOT): string[] {
+  const problems: string[] = []
+  const targets = (platform: 'mac' | 'win' | 'linux') => [config[platform]?.target ?? []].flat().map(target => (typeof target === 'string' ? target : target.target))
+  for (const [platform, wanted] of [['linux', 'AppImage'], ['linux', 'deb'], ['win', 'nsis'], ['mac', 'dmg']] as const) {
+    if (!targets(platform).includes(wanted)) problems.push(`${platform}.target lacks ${wanted}`)
+  }
+  for (const [fuse, value] of Object.entries(REQUIRED_FUSES)) {
+    const actual = (config.electronFuses as Record<string, unknown> | null | undefined)?.[fuse]
+    if (actual !== value) problems.push(`electronFuses.${fuse} must be ${value}, is ${String(actual)}`)
+  }
+  if (config.asar === false) problems.push('asar must stay on: the onlyLoadAppFromAsar fuse needs it')
+  const info = config.mac?.extendInfo as Record<string, unknown> | undefined
+  if (typeof info?.NSLocalNetworkUsageDescription !== 'string' || info.NSLocalNetworkUsageDescription.length === 0) {
+    problems.push('mac.extendInfo.NSLocalNetworkUsageDescription is missing: macOS 15+ blocks LAN traffic without it')
+  }
+  if (!Array.isArray(info?.NSBonjourServices) || !info.NSBonjourServices.includes(SERVICE_TYPE)) {
+    problems.push(`mac.extendInfo.NSBonjourServices must list ${SERVICE_TYPE}`)
+  }
+  for (const platform of ['mac', 'win', 'linux'] as const) {
+    const icon = config[platform]?.icon
+    if (!icon) problems.push(`${platform}.icon is not set`)
+    else if (!existsSync(path.join(projectDir, icon))) problems.push(`${platform}.icon ${icon} does not exist`)
+  }
+  const files = filePatterns(config.files)
+  for (const needed of [MAIN_BUNDLE, PRELOAD_BUNDLE, 'dist/renderer/index.html', 'assets/tray/tray-running.png']) {
+    if (!files.some(pattern => covers(pattern, needed))) problems.push(`files does not include ${needed}`)
+  }
+  const { main } = JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as { main?: string }
+  if (main !== MAIN_BUNDLE) problems.push(`package.json "main" must be ${MAIN_BUNDLE}, is ${String(main)}`)
+  return problems
+}
+
+/** Patterns taken from the app's root: electron-builder's loader turns a plain list into one FileSet. */
+function filePatterns(files: Configuration['files']): string[] {
+  return [files ?? []].flat().flatMap(entry => {
+    if (typeof entry === 'string') return [entry]
+    if (entry.from !== undefined && entry.from !== '.') return []
+    return [entry.filter ?? []].flat()
+  })
+}
+
+/** Enough of electron-builder's globs for the patterns this file uses: exact paths and `dir/**`. */
+function covers(pattern: string, file: string): boolean {
+  if (pattern.endsWith('/**')) return file.startsWith(pattern.slice(0, -2))
+  return pattern === file
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const problems = appRequirementProblems(await loadBuilderConfig())
+  for (const problem of problems) console.error(`${BUILDER_CONFIG_FILE}: ${problem}`)
+  if (problems.length > 0) process.exit(1)
+  console.log(`${BUILDER_CONFIG_FILE} is valid`)
+}

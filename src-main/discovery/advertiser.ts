@@ -1,0 +1,261 @@
+/**
+ * Advertises the relay as `_lf-relay._tcp` on every chosen interface's network, and keeps doing so
+ * as the network changes: it claims a unique instance name and host name (renaming on conflict,
+ * never stopping silently), announces, follows interface and address changes, and sends goodbyes
+ * on stop. Every change of its state is reported through `change` for the model.
+ */
+import { EventEmitter } from 'node:events'
+import { hostname as machineHostname, networkInterfaces } from 'node:os'
+import type { RelayTxt } from '../../shared/discovery.js'
+import type { AdvertisingState, AdvertisingView } from '../../shared/relay-model.js'
+import type { MdnsSocket } from '../../lan-client/mdns-socket.js'
+import { Link } from './link.js'
+import { findConflict, probeNames, type OwnNames } from './name-conflicts.js'
+import { NetworkWatch, type NetworkWatchOptions } from './network-watch.js'
+import { instanceFqdn, sameRecords, serviceRecords, type ServiceIdentity } from './service-records.js'
+
+export interface AdvertiserOptions extends NetworkWatchOptions {
+  port: number
+  txt: RelayTxt
+  /** The machine's host name; its first label names the relay and its `.local` host. */
+  hostname?: string
+}
+
+export interface AdvertiserEvents {
+  change: []
+  /** An interface's mDNS socket opened or closed: the relay browses for its peers through them. */
+  'socket-open': [MdnsSocket]
+  'socket-close': [MdnsSocket]
+}
+
+/** Renames tried before giving up ("Switchboard on studio (2)" ... "(20)"). */
+const MAX_NAME_ATTEMPTS = 20
+/** How soon a failure (port 5353 taken, a send that failed) is tried again. */
+const RETRY_MS = 5_000
+const MAX_ERRORS = 20
+
+type AdvertiserView = Pick<AdvertisingView, 'state' | 'reason' | 'instanceName' | 'hostName' | 'txt' | 'interfaces' | 'skippedInterfaces' | 'errors'>
+
+export class Advertiser extends EventEmitter<AdvertiserEvents> {
+  private readonly watch: NetworkWatch
+  private readonly links = new Map<string, Link>()
+  private readonly label: string
+  private instanceAttempt = 1
+  private hostAttempt = 1
+  /** Whether the current names were probed free on every open link. */
+  private claimed = false
+  private probing = false
+  private state: AdvertisingState = 'starting'
+  private reason: string | undefined = 'probing the network for a free name'
+  private readonly errors: { at: number; message: string }[] = []
+  private queue: Promise<void> = Promise.resolve()
+  private retryTimer: NodeJS.Timeout | undefined
+  private stopped = false
+  private lastFailures = new Set<string>()
+
+  constructor(private readonly options: AdvertiserOptions) {
+    super()
+    this.label = hostLabel(options.hostname ?? machineHostname())
+    this.watch = new NetworkWatch(options, () => this.schedule())
+    this.schedule()
+  }
+
+  get view(): AdvertiserView {
+    const announced = [...this.links.values()].filter(link => link.records.length > 0)
+    return {
+      state: this.state,
+      reason: this.reason,
+      instanceName: this.identity.instanceName,
+      hostName: this.identity.hostName,
+      txt: this.options.txt,
+      interfaces: announced.map(link => ({ name: link.iface.name, addresses: [...link.iface.addresses] })),
+      skippedInterfaces: this.watch.selection.skipped,
+      errors: [...this.errors],
+    }
+  }
+
+  get sockets(): MdnsSocket[] {
+    return [...this.links.values()].map(link => link.socket)
+  }
+
+  /** Sends goodbyes on every interface and closes the sockets; resolves when the goodbyes are out. */
+  async stop(): Promise<void> {
+    if (this.stopped) return this.queue
+    this.stopped = true
+    this.watch.stop()
+    clearTimeout(this.retryTimer)
+    this.queue = this.queue.then(async () => {
+      const links = [...this.links.values()]
+      this.links.clear()
+      for (const link of links) this.emit('socket-close', link.socket)
+      await Promise.all(links.map(link => link.close({ goodbye: true })))
+      this.setState('off', 'stopped')
+    })
+    return this.queue
+  }
+
+  private get identity(): ServiceIdentity {
+    const suffix = this.instanceAttempt > 1 ? ` (${this.instanceAttempt})` : ''
+    const host = this.hostAttempt > 1 ? `${this.label}-${this.hostAttempt}` : this.label
+    return { instanceName: `Switchboard on ${this.label}${suffix}`, hostName: `${host}.local`, port: this.options.port, txt: this.options.txt }
+  }
+
+  private ownNames(): OwnNames {
+    const { instanceName, hostName, port, txt } = this.identity
+    const addresses = [...this.links.values()].flatMap(link => link.iface.addresses)
+    return { fqdn: instanceFqdn(instanceName), hostName, port, id: txt.id, addresses }
+  }
+
+  /** Steps run one at a time, in order: each looks at the network as it is when it runs. */
+  private schedule(): void {
+    this.queue = this.queue
+      .then(() => this.step())
+      .catch((error: Error) => this.fail(`advertising failed: ${error.message}`))
+  }
+
+  private async step(): Promise<void> {
+    if (this.stopped) return
+    clearTimeout(this.retryTimer)
+    const { chosen, skipped } = this.watch.selection
+    for (const [name, link] of this.links) {
+      const wanted = chosen.find(iface => iface.name === name)
+      // A socket sends from the interface's first IPv4 address; a new one needs a new socket.
+      if (wanted?.ipv4 === link.iface.ipv4) {
+        link.iface = wanted
+        continue
+      }
+      this.links.delete(name)
+      this.emit('socket-close', link.socket)
+      // Where the old address is gone no goodbye can leave; the new announcement's cache-flush bit replaces it.
+      await link.close({ goodbye: hasAddress(link.iface.ipv4) })
+    }
+    const opened: Link[] = []
+    const failures: string[] = []
+    for (const iface of chosen) {
+      if (this.links.has(iface.name)) continue
+      try {
+        const link = await Link.open(iface, error => this.note(`${iface.name}: ${error.message}`))
+        this.links.set(iface.name, link)
+        link.socket.on('response', this.watchForConflicts)
+        opened.push(link)
+        this.emit('socket-open', link.socket)
+      } catch (error) {
+        failures.push(`${iface.name}: ${(error as Error).message}`)
+      }
+      if (this.stopped) return
+    }
+    if (this.links.size === 0) {
+      this.noteNew(failures)
+      if (failures.length > 0) return this.fail(failures[0]!)
+      const why = skipped.length > 0 ? ` (skipped: ${skipped.map(s => `${s.name}: ${s.reason}`).join('; ')})` : ''
+      return this.setState('starting', `waiting for a network interface to advertise on${why}`)
+    }
+    const probeOn = this.claimed ? opened : [...this.links.values()]
+    if (probeOn.length > 0 && !(await this.claimNames(probeOn))) return
+    if (this.stopped) return
+    for (const link of this.links.values()) {
+      const records = serviceRecords(this.identity, link.iface.addresses)
+      if (sameRecords(link.records, records)) continue
+      const error = await link.announce(records)
+      if (error) failures.push(`announcement on ${link.iface.name} failed: ${error.message}`)
+    }
+    this.noteNew(failures)
+    // An advertisement that never went out is a failure, not a quiet state.
+    if (![...this.links.values()].some(link => link.records.length > 0)) return this.fail(failures[0] ?? 'nothing could be announced')
+    if (failures.length > 0) this.retryLater()
+    this.setState('advertising', failures.length > 0 ? `not on every interface: ${failures.join('; ')}` : undefined)
+  }
+
+  /** Notes the failures the previous step did not have: retrying every few seconds must not flood the log. */
+  private noteNew(failures: string[]): void {
+    for (const failure of failures) if (!this.lastFailures.has(failure)) this.note(failure)
+    this.lastFailures = new Set(failures)
+  }
+
+  /** Probes the names on `links`, renaming while they are taken. False when no free name was found. */
+  private async claimNames(links: Link[]): Promise<boolean> {
+    this.probing = true
+    if (this.state !== 'advertising') this.setState('starting', 'probing the network for a free name')
+    try {
+      // Bounded: `rename` gives up after MAX_NAME_ATTEMPTS of either name.
+      for (;;) {
+        const taken = await probeNames(
+          links.map(link => link.socket),
+          this.ownNames(),
+          hasAddress,
+        )
+        if (this.stopped) return false
+        if (!taken.instance && !taken.host) {
+          this.claimed = true
+          return true
+        }
+        if (!this.rename(taken)) break
+        // A new name is probed everywhere, not only on the new links.
+        links = [...this.links.values()]
+      }
+    } finally {
+      this.probing = false
+    }
+    this.fail(`no free name found after ${MAX_NAME_ATTEMPTS} attempts`)
+    return false
+  }
+
+  /** Moves to the next instance and/or host name; false when the attempts are used up. */
+  private rename(taken: { instance: boolean; host: boolean }): boolean {
+    const before = this.identity
+    if (taken.instance) this.instanceAttempt++
+    if (taken.host) this.hostAttempt++
+    if (this.instanceAttempt > MAX_NAME_ATTEMPTS || this.hostAttempt > MAX_NAME_ATTEMPTS) return false
+    const after = this.identity
+    if (taken.instance) this.note(`"${before.instanceName}" is in use on the network; renamed to "${after.instanceName}"`)
+    if (taken.host) this.note(`${before.hostName} is another machine's name; renamed to ${after.hostName}`)
+    return true
+  }
+
+  /** After announcing: another owner of our names appeared; the tiebreak says who renames. */
+  private readonly watchForConflicts = (packet: Parameters<typeof findConflict>[0]): void => {
+    if (!this.claimed || this.probing || this.stopped) return
+    const conflict = findConflict(packet, this.ownNames(), hasAddress)
+    if (!conflict?.weYield) return
+    this.claimed = false
+    if (!this.rename(conflict)) return this.fail(`no free name found after ${MAX_NAME_ATTEMPTS} attempts`)
+    this.schedule()
+  }
+
+  private note(message: string): void {
+    this.errors.push({ at: Date.now(), message })
+    if (this.errors.length > MAX_ERRORS) this.errors.shift()
+    this.emit('change')
+  }
+
+  private fail(reason: string): void {
+    this.setState('error', reason)
+    this.retryLater()
+  }
+
+  private retryLater(): void {
+    clearTimeout(this.retryTimer)
+    if (!this.stopped) this.retryTimer = setTimeout(() => this.schedule(), RETRY_MS).unref()
+  }
+
+  private setState(state: AdvertisingState, reason: string | undefined): void {
+    this.state = state
+    this.reason = reason
+    this.emit('change')
+  }
+}
+
+/** The first label of the host name, as a DNS label: "Studio.lan" → "Studio". */
+export function hostLabel(name: string): string {
+  const label = (name.split('.')[0] ?? '')
+    .replace(/[^A-Za-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50)
+  return label || 'switchboard'
+}
+
+/** Whether an address belongs to this machine now. */
+function hasAddress(address: string): boolean {
+  return Object.values(networkInterfaces()).some(infos => infos?.some(info => info.address === address))
+}
+

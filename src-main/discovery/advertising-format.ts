@@ -1,0 +1,44 @@
+/** Log lines about LAN discovery for the headless relay: what changed between two views of the model. */
+import type { AdvertisingView } from '../../shared/relay-model.js'
+
+export interface AdvertisingLines {
+  info: string[]
+  errors: string[]
+}
+
+export function describeAdvertisingChange(before: AdvertisingView | undefined, after: AdvertisingView): AdvertisingLines {
+  const info: string[] = []
+  const errors: string[] = []
+  const status = statusLine(after)
+  if (status !== (before && statusLine(before))) (after.state === 'error' ? errors : info).push(status)
+  const printed = new Set(before?.errors.map(errorKey))
+  for (const error of after.errors) if (!printed.has(errorKey(error))) errors.push(`mDNS: ${error.message}`)
+  const others = othersLine(after)
+  if (others !== (before ? othersLine(before) : othersLine({ ...after, otherRelays: [] }))) info.push(others)
+  return { info, errors }
+}
+
+const errorKey = (error: { at: number; message: string }) => `${error.at} ${error.message}`
+
+function statusLine(view: AdvertisingView): string {
+  switch (view.state) {
+    case 'advertising': {
+      const where = view.interfaces.map(iface => `${iface.name} (${iface.addresses.join(', ')})`).join(', ')
+      const note = view.reason ? `; ${view.reason}` : ''
+      return `mDNS: advertising "${view.instanceName}" (${view.serviceType}) as ${view.hostName} on ${where}${note}`
+    }
+    case 'error':
+      return `mDNS: ${view.reason}; retrying`
+    case 'starting':
+      return `mDNS: ${view.reason ?? 'starting'}`
+    case 'off':
+      return `mDNS advertising: off (${view.reason})`
+  }
+}
+
+function othersLine(view: AdvertisingView): string {
+  if (view.otherRelays.length === 0) return 'mDNS: no other relay seen on the LAN'
+  const list = view.otherRelays.map(relay => `"${relay.name}" ${relay.url}`).join(', ')
+  const pick = view.chosen ? 'this one' : `"${view.otherRelays[0]!.name}"`
+  return `mDNS: other relays on the LAN: ${list}; clients pick ${pick}`
+}

@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { DASHBOARD_PREFIX } from '../../shared/monitoring.js'
+
+export interface DashboardFile {
+  body: Buffer
+  contentType: string
+  /** Vite names these after their content hash, so a browser may keep them forever. */
+  immutable: boolean
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+}
+
+/** Where `vite build` puts the dashboard (see vite.config.ts). */
+export const BUILT_DASHBOARD_DIR = path.resolve(import.meta.dirname, '../../dist/renderer')
+
+/**
+ * The built dashboard, read into memory once (a few hundred KB): `/` is its index.html, everything
+ * else lives under DASHBOARD_PREFIX, as vite's `base` says. Undefined when it has not been built.
+ */
+export function loadDashboardFiles(dir = BUILT_DASHBOARD_DIR): Map<string, DashboardFile> | undefined {
+  let names: string[]
+  try {
+    names = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+  } catch {
+    return undefined
+  }
+  const files = new Map<string, DashboardFile>()
+  for (const name of names) {
+    const full = path.join(dir, name)
+    if (!statSync(full).isFile()) continue
+    const urlPath = name.split(path.sep).join('/')
+    const contentType = CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream'
+    files.set(urlPath === 'index.html' ? '/' : DASHBOARD_PREFIX + urlPath, {
+      body: readFileSync(full),
+      contentType,
+      immutable: urlPath.startsWith('assets/'),
+    })
+  }
+  return files.has('/') ? files : undefined
+}

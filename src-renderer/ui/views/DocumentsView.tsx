@@ -1,0 +1,99 @@
+import { useDeferredValue, useMemo, useState } from 'react'
+import type { DocumentView, PipeView } from '../../../shared/relay-model.js'
+import { NO_TRAFFIC, trafficByDocument, type Traffic } from '../../model/traffic.js'
+import { compareText } from '../compare-text.js'
+import { SearchBox, matcher } from '../components/SearchBox.js'
+import { VirtualTable, type Column } from '../components/VirtualTable.js'
+import { formatBytes, formatCount, formatRate, plural } from '../format.js'
+
+interface DocumentRow {
+  document: DocumentView
+  traffic: Traffic
+}
+
+interface DocumentsViewProps {
+  documents: ReadonlyMap<string, DocumentView>
+  pipes: ReadonlyMap<number, PipeView>
+}
+
+/** Peer ids shown inline; the rest are counted. */
+const PEERS_SHOWN = 3
+
+const byId = (a: DocumentRow, b: DocumentRow) => compareText(a.document.id, b.document.id)
+const byPeers = (a: DocumentRow, b: DocumentRow) => a.document.peers.length - b.document.peers.length
+const byLive = (a: DocumentRow, b: DocumentRow) => a.traffic.livePipes - b.traffic.livePipes
+const byWaiting = (a: DocumentRow, b: DocumentRow) => a.traffic.waitingPipes - b.traffic.waitingPipes
+const byTraffic = (a: DocumentRow, b: DocumentRow) => a.traffic.bytesPerSecond - b.traffic.bytesPerSecond || a.traffic.bytes - b.traffic.bytes
+
+const COLUMNS: Column<DocumentRow>[] = [
+  {
+    id: 'id',
+    header: 'Document',
+    width: 'minmax(10rem, 2fr)',
+    compare: byId,
+    cell: ({ document }) => (
+      <span className="id" title={document.id}>
+        {document.id}
+      </span>
+    ),
+  },
+  {
+    id: 'peers',
+    header: 'Peers',
+    width: 'minmax(12rem, 2fr)',
+    compare: byPeers,
+    cell: ({ document }) => {
+      const shown = document.peers.slice(0, PEERS_SHOWN).join(', ')
+      const more = document.peers.length - PEERS_SHOWN
+      return (
+        <span className="id" title={document.peers.slice(0, 50).join('\n')}>
+          <span className="count">{formatCount(document.peers.length)}</span> {shown}
+          {more > 0 && ` +${formatCount(more)}`}
+        </span>
+      )
+    },
+  },
+  { id: 'live', header: 'Live pipes', width: '8.5rem', align: 'end', compare: byLive, cell: ({ traffic }) => formatCount(traffic.livePipes) },
+  { id: 'waiting', header: 'Waiting', width: '7rem', align: 'end', compare: byWaiting, cell: ({ traffic }) => formatCount(traffic.waitingPipes) },
+  {
+    id: 'traffic',
+    header: 'Traffic',
+    width: '11rem',
+    align: 'end',
+    compare: byTraffic,
+    cell: ({ traffic }) => `${formatBytes(traffic.bytes)} · ${formatRate(traffic.bytesPerSecond)}`,
+  },
+]
+
+export function DocumentsView({ documents, pipes }: DocumentsViewProps) {
+  const [query, setQuery] = useState('')
+  const deferredQuery = useDeferredValue(query)
+  const traffic = useMemo(() => trafficByDocument(pipes), [pipes])
+  const rows = useMemo(() => {
+    const match = matcher(deferredQuery)
+    const out: DocumentRow[] = []
+    for (const document of documents.values()) {
+      if (!match || match([document.id, ...document.peers])) out.push({ document, traffic: traffic.get(document.id) ?? NO_TRAFFIC })
+    }
+    return out
+  }, [documents, traffic, deferredQuery])
+
+  return (
+    <section className="list-view" aria-label="Documents">
+      <div className="toolbar">
+        <SearchBox label="Filter documents" value={query} onChange={setQuery} placeholder="document or peer id" />
+        <span className="summary">
+          {rows.length === documents.size ? plural(documents.size, 'document') : `${formatCount(rows.length)} of ${plural(documents.size, 'document')}`}
+        </span>
+      </div>
+      <VirtualTable
+        label="Documents"
+        rows={rows}
+        columns={COLUMNS}
+        rowKey={row => row.document.id}
+        initialSort={{ column: 'peers', direction: 'descending' }}
+        empty={documents.size === 0 ? 'No peer has joined a document.' : 'No document matches the filter.'}
+      />
+    </section>
+  )
+}

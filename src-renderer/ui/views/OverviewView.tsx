@@ -1,0 +1,119 @@
+import { useState } from 'react'
+import { CLOSE, type CloseKind } from '../../../shared/close-codes.js'
+import type { RelayState } from '../../model/relay-state.js'
+import { CopyButton } from '../components/CopyButton.js'
+import { QrCode } from '../components/QrCode.js'
+import { ThroughputChart } from '../components/ThroughputChart.js'
+import { AdvertisingCard } from './AdvertisingCard.js'
+import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate } from '../format.js'
+
+interface OverviewProps {
+  state: RelayState
+  now: number
+}
+
+export function OverviewView({ state, now }: OverviewProps) {
+  const { stats, model } = state
+  if (!stats || !model) return <p className="placeholder">Waiting for the relay…</p>
+  return (
+    <div className="overview">
+      <section className="card" aria-labelledby="relay-heading">
+        <h2 id="relay-heading">Relay</h2>
+        <dl className="facts">
+          <dt>State</dt>
+          <dd>{stats.listening ? 'Running' : 'Not listening'}</dd>
+          <dt>Uptime</dt>
+          <dd>{formatDuration(now - model.startedAt)}</dd>
+          <dt>Started</dt>
+          <dd>{formatDateTime(model.startedAt)}</dd>
+          <dt>Version</dt>
+          <dd>{model.version}</dd>
+        </dl>
+      </section>
+      <ConnectCard urls={stats.urls} />
+      <section className="card" aria-labelledby="activity-heading">
+        <h2 id="activity-heading">Activity</h2>
+        <div className="tiles">
+          <Tile label="Peers" value={stats.counts.peers} />
+          <Tile label="Documents" value={stats.counts.documents} />
+          <Tile label="Live pipes" value={stats.counts.pipesLive} />
+          <Tile label="Waiting pipes" value={stats.counts.pipesWaiting} />
+          <Tile label="Sockets" value={stats.counts.sockets} />
+          <Tile label="Refusals" value={stats.totals.refusals} />
+        </div>
+      </section>
+      <section className="card wide" aria-labelledby="throughput-heading">
+        <h2 id="throughput-heading">Throughput</h2>
+        <dl className="facts inline">
+          <dt>Now</dt>
+          <dd>
+            {formatRate(stats.rates.bytesPerSecond)} · {formatCount(stats.rates.messagesPerSecond)} msg/s
+          </dd>
+          <dt>Total</dt>
+          <dd>
+            {formatBytes(stats.totals.bytesRelayed)} · {formatCount(stats.totals.messagesRelayed)} messages
+          </dd>
+        </dl>
+        <ThroughputChart samples={state.throughput} now={now} />
+      </section>
+      <AdvertisingCard advertising={model.advertising} />
+      {stats.totals.refusals > 0 && <RefusalsCard byKind={stats.totals.refusalsByKind} />}
+    </div>
+  )
+}
+
+function Tile({ label, value }: { label: string; value: number }) {
+  return (
+    <div className="tile">
+      <span className="tile-value">{formatCount(value)}</span>
+      <span className="tile-label">{label}</span>
+    </div>
+  )
+}
+
+/** The addresses LAN apps should use; a LAN address first, since other devices cannot use localhost. */
+function ConnectCard({ urls }: { urls: string[] }) {
+  const lanFirst = [...urls].sort((a, b) => Number(isLoopbackUrl(a)) - Number(isLoopbackUrl(b)))
+  const [chosen, setChosen] = useState<string | undefined>()
+  const qrUrl = chosen && urls.includes(chosen) ? chosen : lanFirst[0]
+  return (
+    <section className="card connect" aria-labelledby="connect-heading">
+      <h2 id="connect-heading">Connect apps</h2>
+      <p className="hint">Apps built on @localfirst/relay use one of these relay URLs:</p>
+      <ul className="urls">
+        {lanFirst.map(url => (
+          <li key={url}>
+            <code className="url">{url}</code>
+            <CopyButton text={url} label="Copy relay URL" />
+            <button type="button" aria-pressed={url === qrUrl} onClick={() => setChosen(url)} aria-label={`Show QR code for ${url}`}>
+              QR
+            </button>
+            {isLoopbackUrl(url) && <span className="hint">this machine only</span>}
+          </li>
+        ))}
+      </ul>
+      <div className="qr-slot">{qrUrl && <QrCode text={qrUrl} label={`QR code for ${qrUrl}`} />}</div>
+    </section>
+  )
+}
+
+function RefusalsCard({ byKind }: { byKind: Partial<Record<CloseKind, number>> }) {
+  const kinds = (Object.entries(byKind) as [CloseKind, number][]).sort((a, b) => b[1] - a[1])
+  return (
+    <section className="card" aria-labelledby="refusals-heading">
+      <h2 id="refusals-heading">Refusals</h2>
+      <ul className="plain-list">
+        {kinds.map(([kind, count]) => (
+          <li key={kind}>
+            <span className="count">{formatCount(count)}</span> {CLOSE[kind].code} {CLOSE[kind].label}
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname
+  return host === 'localhost' || host.startsWith('127.') || host === '[::1]'
+}

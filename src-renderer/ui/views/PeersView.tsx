@@ -1,0 +1,124 @@
+import { useDeferredValue, useMemo, useState } from 'react'
+import type { PeerView, PipeView } from '../../../shared/relay-model.js'
+import { NO_TRAFFIC, trafficByPeer, type Traffic } from '../../model/traffic.js'
+import { compareText } from '../compare-text.js'
+import { SearchBox, matcher } from '../components/SearchBox.js'
+import { VirtualTable, type Column } from '../components/VirtualTable.js'
+import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate, plural } from '../format.js'
+
+interface PeerRow {
+  peer: PeerView
+  traffic: Traffic
+}
+
+interface PeersViewProps {
+  peers: ReadonlyMap<string, PeerView>
+  pipes: ReadonlyMap<number, PipeView>
+  now: number
+  onDisconnect(peer: PeerView): void
+}
+
+const byId = (a: PeerRow, b: PeerRow) => compareText(a.peer.id, b.peer.id)
+const byAddress = (a: PeerRow, b: PeerRow) => compareText(a.peer.address, b.peer.address)
+const bySince = (a: PeerRow, b: PeerRow) => a.peer.connectedSince - b.peer.connectedSince
+const byDocuments = (a: PeerRow, b: PeerRow) => a.peer.documents.length - b.peer.documents.length
+const byPipes = (a: PeerRow, b: PeerRow) => a.traffic.livePipes + a.traffic.waitingPipes - (b.traffic.livePipes + b.traffic.waitingPipes)
+const byTraffic = (a: PeerRow, b: PeerRow) => a.traffic.bytesPerSecond - b.traffic.bytesPerSecond || a.traffic.bytes - b.traffic.bytes
+
+export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
+  const [query, setQuery] = useState('')
+  const deferredQuery = useDeferredValue(query)
+  const traffic = useMemo(() => trafficByPeer(pipes), [pipes])
+  const rows = useMemo(() => {
+    const match = matcher(deferredQuery)
+    const out: PeerRow[] = []
+    for (const peer of peers.values()) {
+      if (!match || match([peer.id, peer.address, ...peer.documents])) out.push({ peer, traffic: traffic.get(peer.id) ?? NO_TRAFFIC })
+    }
+    return out
+  }, [peers, traffic, deferredQuery])
+
+  const columns = useMemo<Column<PeerRow>[]>(
+    () => [
+      {
+        id: 'id',
+        header: 'Peer',
+        width: 'minmax(10rem, 2fr)',
+        compare: byId,
+        cell: ({ peer }) => (
+          <span className="id" title={peer.id}>
+            {peer.id}
+            {peer.collision && (
+              <span className="badge warn" title={`Another device at ${peer.collision.otherAddress} uses this id; ${peer.collision.refused} refused`}>
+                collision
+              </span>
+            )}
+          </span>
+        ),
+      },
+      { id: 'address', header: 'Address', width: 'minmax(8rem, 1fr)', compare: byAddress, cell: ({ peer }) => peer.address },
+      {
+        id: 'since',
+        header: 'Connected',
+        width: '8.5rem',
+        align: 'end',
+        compare: bySince,
+        cell: ({ peer }) => <span title={formatDateTime(peer.connectedSince)}>{formatDuration(now - peer.connectedSince)}</span>,
+      },
+      {
+        id: 'documents',
+        header: 'Documents',
+        width: '9rem',
+        align: 'end',
+        compare: byDocuments,
+        cell: ({ peer }) => <span title={peer.documents.slice(0, 20).join('\n')}>{formatCount(peer.documents.length)}</span>,
+      },
+      {
+        id: 'pipes',
+        header: 'Pipes',
+        width: '6rem',
+        align: 'end',
+        compare: byPipes,
+        cell: ({ traffic }) => formatCount(traffic.livePipes + traffic.waitingPipes),
+      },
+      {
+        id: 'traffic',
+        header: 'Traffic',
+        width: '11rem',
+        align: 'end',
+        compare: byTraffic,
+        cell: ({ traffic }) => `${formatBytes(traffic.bytes)} · ${formatRate(traffic.bytesPerSecond)}`,
+      },
+      {
+        id: 'actions',
+        header: 'Actions',
+        width: '8.5rem',
+        cell: ({ peer }) => (
+          <button type="button" className="row-action" onClick={() => onDisconnect(peer)} aria-label={`Disconnect peer ${peer.id}`}>
+            Disconnect
+          </button>
+        ),
+      },
+    ],
+    [now, onDisconnect],
+  )
+
+  return (
+    <section className="list-view" aria-label="Peers">
+      <div className="toolbar">
+        <SearchBox label="Filter peers" value={query} onChange={setQuery} placeholder="id, address or document" />
+        <span className="summary">
+          {rows.length === peers.size ? plural(peers.size, 'peer') : `${formatCount(rows.length)} of ${plural(peers.size, 'peer')}`}
+        </span>
+      </div>
+      <VirtualTable
+        label="Peers"
+        rows={rows}
+        columns={columns}
+        rowKey={row => row.peer.id}
+        initialSort={{ column: 'since', direction: 'descending' }}
+        empty={peers.size === 0 ? 'No peers are connected.' : 'No peer matches the filter.'}
+      />
+    </section>
+  )
+}

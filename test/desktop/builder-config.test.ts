@@ -1,0 +1,50 @@
+/**
+ * electron-builder.yml, validated offline by electron-builder's own loader and schema (what it
+ * runs before packaging), and checked for what the app needs: targets, fuses, macOS keys, icons.
+ */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { BUILDER_CONFIG_FILE, REQUIRED_FUSES, appRequirementProblems, loadBuilderConfig } from '../../src-main/desktop/packaging/builder-config.js'
+import { REPO_ROOT } from './fake-electron.js'
+
+/** A copy of the project's config (and what it refers to) with `edit` applied to the YAML text. */
+function editedProject(edit: (yaml: string) => string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-builder-'))
+  cpSync(path.join(REPO_ROOT, 'assets'), path.join(dir, 'assets'), { recursive: true })
+  cpSync(path.join(REPO_ROOT, 'package.json'), path.join(dir, 'package.json'))
+  writeFileSync(path.join(dir, BUILDER_CONFIG_FILE), edit(readFileSync(path.join(REPO_ROOT, BUILDER_CONFIG_FILE), 'utf8')))
+  return dir
+}
+
+describe('electron-builder configuration', () => {
+  test('passes electron-builder\'s own validation and has everything the app needs', async () => {
+    const config = await loadBuilderConfig()
+    expect(appRequirementProblems(config)).toEqual([])
+    expect(config.electronFuses).toMatchObject(REQUIRED_FUSES)
+    expect(config.mac?.extendInfo).toMatchObject({ NSBonjourServices: ['_lf-relay._tcp'], NSLocalNetworkUsageDescription: expect.any(String) })
+  })
+
+  test('electron-builder\'s validation rejects an option it does not know (so the check is real)', async () => {
+    const dir = editedProject(yaml => yaml.replace('extendInfo:', 'extendInfos:'))
+    await expect(loadBuilderConfig(dir)).rejects.toThrow(/configuration/i)
+  })
+
+  test('a weakened fuse, a missing Bonjour service, a missing target or icon is reported', async () => {
+    const dir = editedProject(yaml =>
+      yaml
+        .replace('runAsNode: false', 'runAsNode: true')
+        .replace('      - _lf-relay._tcp\n', '      - _http._tcp\n')
+        .replace('    - deb\n', '')
+        .replace('icon: assets/icon.ico', 'icon: assets/missing.ico'),
+    )
+    const problems = appRequirementProblems(await loadBuilderConfig(dir), dir)
+    expect(problems).toEqual([
+      'linux.target lacks deb',
+      'electronFuses.runAsNode must be false, is true',
+      'mac.extendInfo.NSBonjourServices must list _lf-relay._tcp',
+      'win.icon assets/missing.ico does not exist',
+    ])
+  })
+})

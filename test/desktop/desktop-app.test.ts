@@ -1,0 +1,252 @@
+/**
+ * The whole desktop app, wired to a fake Electron (test/desktop/fake-electron.ts) and the real
+ * relay on loopback: start-up, single instance, tray, window, IPC from the page, settings applied
+ * live, and a quit that waits for the relay to close.
+ */
+import { EventEmitter } from 'node:events'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import type { DesktopSettings, RelayStatus } from '../../shared/ipc-schema.js'
+import type { MonitorServerMessage } from '../../shared/monitoring.js'
+import { closeServer, fetchHealth, freePort, listenOn } from '../helpers/processes.js'
+import { eventually } from '../helpers/relay.js'
+import { BrowserWindow, FakeWebContents, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
+
+vi.mock('electron', () => import('./fake-electron.js'))
+
+const { runDesktopApp } = await import('../../src-main/desktop/desktop-app.js')
+
+let home: string
+let port: number
+const signals = new EventEmitter()
+
+beforeEach(async () => {
+  resetFakeElectron()
+  signals.removeAllListeners()
+  home = mkdtempSync(path.join(tmpdir(), 'switchboard-app-'))
+  app.paths = { userData: path.join(home, 'userData'), logs: path.join(home, 'logs') }
+  process.env.XDG_CONFIG_HOME = path.join(home, 'config')
+  process.env.SWITCHBOARD_INSTANCE_ID_FILE = path.join(home, 'instance-id')
+  port = await freePort()
+  writeSettings({ port, listenAddress: '127.0.0.1' })
+})
+
+afterEach(async () => {
+  // However the test ended, the relay closes.
+  if (Tray.instances.length > 0 && !app.quitted) {
+    app.quit()
+    await eventually(() => app.quitted, 10_000, 'the app to quit')
+  }
+  delete process.env.XDG_CONFIG_HOME
+  delete process.env.SWITCHBOARD_INSTANCE_ID_FILE
+})
+
+function writeSettings(settings: Partial<DesktopSettings>): void {
+  const dir = app.paths.userData!
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings))
+}
+
+const launch = (argv: string[] = ['electron', '.']) => runDesktopApp({ argv, signals: signals as unknown as NodeJS.Process })
+const tray = () => Tray.instances[0]!
+const window = () => BrowserWindow.instances.at(-1)!
+const page = () => ({ frame: appFrame(), sender: window().webContents })
+const log = () => readFileSync(path.join(app.paths.logs!, 'switchboard.log'), 'utf8')
+const statuses = () => window().webContents.messages('relay:status-changed') as RelayStatus[]
+
+describe('desktop app: start-up', () => {
+  test('takes the single-instance lock, hides the dock icon, starts the relay, shows the tray and the window', async () => {
+    await launch()
+    expect(app.dock.hidden).toBe(true)
+    expect(protocol.privileged).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true } }])
+    expect((await fetchHealth(port)).status).toBe('ok')
+
+    expect(tray().image).toEqual({ path: path.join(app.appPath, 'assets/tray/tray-running.png') })
+    expect(tray().tooltip).toBe('Switchboard: running on port ' + port + ', 0 peers connected')
+    expect(tray().menu!.template[0]).toEqual({ label: `Running on port ${port}`, enabled: false })
+
+    expect(BrowserWindow.instances).toHaveLength(1)
+    expect(window().loadedUrl).toBe('app://switchboard/')
+    expect(window().options).toMatchObject({
+      show: false,
+      webPreferences: { preload: path.join(app.appPath, 'dist/desktop/preload.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false, devTools: true },
+    })
+    window().emit('ready-to-show')
+    expect(window().visible).toBe(true)
+    expect(log()).toMatch(/Switchboard \S+ starting\n(.*\n)*.*relay running: ws:\/\/127\.0\.0\.1:\d+\n/)
+  })
+
+  test('serves the built dashboard on app://switchboard/ with the window\'s CSP', async () => {
+    await launch()
+    const response = await protocol.handlers.get('app')!(new Request('app://switchboard/'))
+    expect(response.status).toBe(200)
+    expect(await response.text()).toContain('<div id="root">')
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'")
+  })
+
+  test('a second launch hands over to the running one and quits at once', async () => {
+    app.holdsSingleInstanceLock = false
+    await launch()
+    expect(app.quitRequests).toBe(1)
+    expect(Tray.instances).toHaveLength(0)
+    expect(BrowserWindow.instances).toHaveLength(0)
+  })
+
+  test('a start at login (--hidden) stays in the tray; the tray opens the window', async () => {
+    await launch(['electron', '.', '--hidden'])
+    expect(BrowserWindow.instances).toHaveLength(0)
+    tray().click('Open Dashboard')
+    expect(BrowserWindow.instances).toHaveLength(1)
+  })
+
+  test('the running app brings its window forward on a second launch; closing the window keeps the app', async () => {
+    await launch()
+    app.emit('second-instance')
+    expect(window().focusCount).toBe(1)
+    window().close()
+    app.emit('window-all-closed')
+    expect(app.quitRequests).toBe(0)
+    expect((await fetchHealth(port)).status).toBe('ok')
+    // macOS: opening the app from Finder while it runs.
+    app.emit('activate')
+    expect(BrowserWindow.instances).toHaveLength(2)
+    app.emit('second-instance')
+    expect(BrowserWindow.instances).toHaveLength(2)
+    expect(window().focusCount).toBe(1)
+  })
+
+  test('every web contents the app creates is guarded, and the session refuses remote content', async () => {
+    await launch()
+    const contents = new FakeWebContents()
+    app.emit('web-contents-created', {}, contents)
+    expect(contents.windowOpenHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' })
+    let cancelled: boolean | undefined
+    session.defaultSession.beforeRequest!({ url: 'https://example.com/x.js' }, answer => (cancelled = answer.cancel))
+    expect(cancelled).toBe(true)
+  })
+})
+
+describe('desktop app: the window', () => {
+  test('settings from the page are validated, saved, applied live (a new port restarts the relay) and announced', async () => {
+    await launch()
+    const newPort = await freePort()
+    const answer = await ipcMain.invoke('settings:update', page(), { port: newPort })
+    expect(answer).toMatchObject({ type: 'success', value: { port: newPort, listenAddress: '127.0.0.1' } })
+    await eventually(() => statuses().some(status => status.phase === 'running' && status.port === newPort), 5_000, 'running on the new port')
+    expect((await fetchHealth(newPort)).status).toBe('ok')
+    await closeServer(await listenOn(port))
+    expect(tray().tooltip).toContain(`port ${newPort}`)
+    expect(window().webContents.messages('settings:changed')).toMatchObject([{ port: newPort }])
+    expect(log()).toContain('settings changed: port')
+  })
+
+  test('a bad change from the page is refused with a message, a wrong sender is refused and logged', async () => {
+    await launch()
+    expect(await ipcMain.invoke('settings:update', page(), { port: 'eighty' })).toEqual({ type: 'error', message: 'The port must be a whole number from 1 to 65535.' })
+    const stranger = { frame: appFrame('https://evil.example/'), sender: window().webContents }
+    expect(await ipcMain.invoke('settings:get', stranger)).toMatchObject({ type: 'error' })
+    expect(log()).toContain("ipc settings:get: Refused: settings:get was not sent by the app's own page.")
+  })
+
+  test('the page reads settings, status and network interfaces, and opens the logs folder', async () => {
+    await launch()
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ type: 'success', value: { port } })
+    expect(await ipcMain.invoke('relay:status', page())).toMatchObject({ type: 'success', value: { phase: 'running', port } })
+    const interfaces = (await ipcMain.invoke('relay:network-interfaces', page())) as { type: string; value: unknown[] }
+    expect(interfaces.type).toBe('success')
+    expect(await ipcMain.invoke('app:open-logs-folder', page())).toEqual({ type: 'success' })
+    expect(shell.opened).toEqual([app.paths.logs])
+  })
+
+  test('the dashboard\'s feed crosses IPC: a snapshot of the running relay, then admin results', async () => {
+    await launch()
+    ipcMain.sendFrom('monitor:subscribe', page())
+    const messages = () => window().webContents.messages('monitor:message') as MonitorServerMessage[]
+    expect(messages()[0]).toMatchObject({ type: 'snapshot', snapshot: { listening: true, urls: [`ws://127.0.0.1:${port}`] } })
+    ipcMain.sendFrom('monitor:request', page(), { type: 'disconnect-peer', peerId: 'nobody', requestId: 5 })
+    expect(messages()).toContainEqual({ type: 'action-result', requestId: 5, ok: false, message: 'Peer nobody is not connected' })
+    ipcMain.sendFrom('monitor:unsubscribe', page())
+  })
+
+  test('a busy port shows as an error in the tray and the window; a new port from the window fixes it', async () => {
+    const busy = await listenOn(port)
+    try {
+      await launch()
+      expect(tray().image).toEqual({ path: path.join(app.appPath, 'assets/tray/tray-error.png') })
+      expect(tray().tooltip).toContain(`Port ${port} is in use by another program`)
+      expect(await ipcMain.invoke('relay:status', page())).toMatchObject({ value: { phase: 'error', port } })
+      const newPort = await freePort()
+      await ipcMain.invoke('settings:update', page(), { port: newPort })
+      await eventually(() => tray().image !== undefined && (tray().image as { path: string }).path.endsWith('tray-running.png'), 5_000, 'running again')
+      expect(statuses().map(status => status.phase)).toEqual(['starting', 'running'])
+    } finally {
+      await closeServer(busy)
+    }
+  })
+})
+
+describe('desktop app: the tray', () => {
+  test('pause and resume stop and restart the relay; the icon follows', async () => {
+    await launch()
+    tray().click('Pause Relay')
+    await eventually(() => (tray().image as { path: string }).path.endsWith('tray-paused.png'), 5_000, 'paused icon')
+    await expect(fetchHealth(port)).rejects.toThrow()
+    tray().click('Resume Relay')
+    await eventually(() => (tray().image as { path: string }).path.endsWith('tray-running.png'), 5_000, 'running icon')
+    expect((await fetchHealth(port)).status).toBe('ok')
+  })
+
+  test('copy relay address, open logs folder', async () => {
+    await launch()
+    tray().click('Copy Relay Address')
+    expect(clipboard.text).toBe(`ws://127.0.0.1:${port}`)
+    tray().click('Open Logs Folder')
+    expect(shell.opened).toEqual([app.paths.logs])
+  })
+
+  test('start at login writes the XDG autostart entry (Linux), is saved, and the menu shows it checked', async () => {
+    await launch()
+    tray().click('Start at Login')
+    const entry = path.join(process.env.XDG_CONFIG_HOME!, 'autostart', 'switchboard.desktop')
+    expect(readFileSync(entry, 'utf8')).toContain(`Exec=${process.execPath} ${app.appPath} --hidden`)
+    expect(tray().menu!.template.find(item => item.label === 'Start at Login')).toMatchObject({ checked: true })
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { startAtLogin: true } })
+    tray().click('Start at Login')
+    expect(existsSync(entry)).toBe(false)
+  })
+
+  test('start at login follows the OS on start-up: an entry removed outside the app reads as off', async () => {
+    writeSettings({ port, listenAddress: '127.0.0.1', startAtLogin: true })
+    await launch()
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { startAtLogin: false } })
+  })
+})
+
+describe('desktop app: quitting', () => {
+  test('quit waits for the relay to close (goodbyes, then close frames), then lets the quit through', async () => {
+    await launch()
+    tray().click('Quit Switchboard')
+    // Held back while the relay closes.
+    expect(app.quitted).toBe(false)
+    await eventually(() => app.quitted, 10_000, 'the quit to go through')
+    expect(app.quitRequests).toBe(2)
+    await closeServer(await listenOn(port))
+    expect(log()).toMatch(/relay stopped\n.*Switchboard stopped\n$/)
+  })
+
+  test('the OS shutting down and Ctrl-C in a terminal quit the same way', async () => {
+    await launch()
+    let prevented = false
+    powerMonitor.emit('shutdown', { preventDefault: () => (prevented = true) })
+    expect(prevented).toBe(true)
+    await eventually(() => app.quitted, 10_000, 'the quit to go through')
+
+    resetFakeElectron()
+    app.paths = { userData: path.join(home, 'userData'), logs: path.join(home, 'logs') }
+    await launch()
+    signals.emit('SIGTERM')
+    await eventually(() => app.quitted, 10_000, 'the quit to go through')
+  })
+})

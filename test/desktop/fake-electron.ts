@@ -1,0 +1,338 @@
+/**
+ * A stand-in for the `electron` module: no Electron binary exists on these machines, and the real
+ * package would try to download one. It implements the calls the app makes, records what they were
+ * given, and lets a test play Electron's part (quit, a second launch, an IPC message from a page).
+ * Test files install it with `vi.mock('electron', () => import('./fake-electron.js'))`.
+ */
+import { EventEmitter } from 'node:events'
+import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron'
+import { fileURLToPath } from 'node:url'
+
+/** The repository, as app.getAppPath() gives it in development: no trailing separator. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '')
+
+let nextContentsId = 1
+
+/** Electron throws when these are used before `ready`; so does the fake. */
+function whenReadyOnly(what: string): void {
+  if (!app.isReady) throw new Error(`${what} before the app is ready`)
+}
+
+export class FakeWebContents extends EventEmitter {
+  readonly id = nextContentsId++
+  readonly sent: { channel: string; message: unknown }[] = []
+  destroyed = false
+  windowOpenHandler: ((details: { url: string }) => { action: string }) | undefined
+
+  isDestroyed(): boolean {
+    return this.destroyed
+  }
+
+  send(channel: string, message: unknown): void {
+    if (this.destroyed) throw new Error('send on destroyed web contents')
+    this.sent.push({ channel, message })
+  }
+
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
+    this.windowOpenHandler = handler
+  }
+
+  /** Messages sent on `channel`, oldest first. */
+  messages(channel: string): unknown[] {
+    return this.sent.filter(entry => entry.channel === channel).map(entry => entry.message)
+  }
+}
+
+export class BrowserWindow extends EventEmitter {
+  static readonly instances: BrowserWindow[] = []
+  readonly webContents = new FakeWebContents()
+  loadedUrl: string | undefined
+  visible = false
+  focusCount = 0
+  minimized = false
+  private destroyed = false
+
+  constructor(readonly options: Record<string, unknown>) {
+    super()
+    whenReadyOnly('new BrowserWindow')
+    BrowserWindow.instances.push(this)
+  }
+
+  isDestroyed(): boolean {
+    return this.destroyed
+  }
+
+  isMinimized(): boolean {
+    return this.minimized
+  }
+
+  restore(): void {
+    this.minimized = false
+  }
+
+  show(): void {
+    this.visible = true
+  }
+
+  focus(): void {
+    this.focusCount++
+  }
+
+  loadURL(url: string): Promise<void> {
+    this.loadedUrl = url
+    return Promise.resolve()
+  }
+
+  /** What closing the window does: gone, with its web contents. */
+  close(): void {
+    this.destroyed = true
+    this.webContents.destroyed = true
+    this.emit('closed')
+  }
+}
+
+export class Tray extends EventEmitter {
+  static readonly instances: Tray[] = []
+  image: unknown
+  tooltip = ''
+  menu: { template: MenuItem[] } | null = null
+  readonly counts = { setImage: 0, setToolTip: 0, setContextMenu: 0 }
+
+  constructor(image: unknown) {
+    super()
+    whenReadyOnly('new Tray')
+    this.image = image
+    Tray.instances.push(this)
+  }
+
+  setImage(image: unknown): void {
+    this.counts.setImage++
+    this.image = image
+  }
+
+  setToolTip(text: string): void {
+    this.counts.setToolTip++
+    this.tooltip = text
+  }
+
+  setContextMenu(menu: { template: MenuItem[] } | null): void {
+    this.counts.setContextMenu++
+    this.menu = menu
+  }
+
+  /** Clicks the menu item whose label starts with `label`. */
+  click(label: string): void {
+    const item = this.menu?.template.find(entry => entry.label?.startsWith(label))
+    if (!item?.click) throw new Error(`no menu item "${label}" in ${JSON.stringify(this.menu?.template.map(entry => entry.label))}`)
+    item.click()
+  }
+}
+
+interface MenuItem {
+  label?: string
+  type?: string
+  enabled?: boolean
+  checked?: boolean
+  click?: () => void
+}
+
+export const Menu = { buildFromTemplate: (template: MenuItem[]) => ({ template }) }
+
+export const nativeImage = { createFromPath: (path: string) => ({ path }) }
+
+/** A sender frame as Electron describes it; the app's own page unless a test says otherwise. */
+export interface FakeFrame {
+  url: string
+  parent: FakeFrame | null
+}
+
+export const appFrame = (url = 'app://switchboard/'): FakeFrame => ({ url, parent: null })
+
+export class FakeIpcMain extends EventEmitter {
+  readonly handlers = new Map<string, (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown>()
+
+  handle(channel: string, handler: (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown): void {
+    if (this.handlers.has(channel)) throw new Error(`a second handler for ${channel}`)
+    this.handlers.set(channel, handler)
+  }
+
+  /** What `ipcRenderer.invoke` in a page would get. */
+  invoke(channel: string, from: { frame: FakeFrame | null; sender: FakeWebContents }, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(channel)
+    if (!handler) throw new Error(`no handler for ${channel}`)
+    const event = { senderFrame: from.frame, sender: from.sender } as unknown as IpcMainInvokeEvent
+    return Promise.resolve(handler(event, ...args))
+  }
+
+  /** What `ipcRenderer.send` in a page does. */
+  sendFrom(channel: string, from: { frame: FakeFrame | null; sender: FakeWebContents }, ...args: unknown[]): void {
+    const event = { senderFrame: from.frame, sender: from.sender } as unknown as IpcMainEvent
+    this.emit(channel, event, ...args)
+  }
+}
+
+export const ipcMain = new FakeIpcMain()
+
+class FakeApp extends EventEmitter {
+  isPackaged = false
+  paths: Record<string, string> = {}
+  appPath = REPO_ROOT
+  holdsSingleInstanceLock = true
+  readonly dock = { hidden: false, hide: () => void (this.dock.hidden = true) }
+  loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] as string[] }
+  quitRequests = 0
+  /** Set once a quit went through (nobody prevented it). */
+  quitted = false
+  exitCode: number | undefined
+
+  isReady = false
+
+  whenReady(): Promise<void> {
+    this.isReady = true
+    return Promise.resolve()
+  }
+
+  requestSingleInstanceLock(): boolean {
+    return this.holdsSingleInstanceLock
+  }
+
+  getPath(name: string): string {
+    const path = this.paths[name]
+    if (!path) throw new Error(`the test set no app path "${name}"`)
+    return path
+  }
+
+  getAppPath(): string {
+    return this.appPath
+  }
+
+  getVersion(): string {
+    return '0.1.0'
+  }
+
+  /** Electron emits `before-quit`; the app quits unless a listener prevents it. */
+  quit(): void {
+    this.quitRequests++
+    let prevented = false
+    this.emit('before-quit', { preventDefault: () => (prevented = true) })
+    if (!prevented) this.quitted = true
+  }
+
+  exit(code: number): void {
+    this.exitCode = code
+  }
+
+  getLoginItemSettings(): { openAtLogin: boolean; wasOpenedAtLogin: boolean } {
+    return { openAtLogin: this.loginItem.openAtLogin, wasOpenedAtLogin: this.loginItem.wasOpenedAtLogin }
+  }
+
+  setLoginItemSettings(settings: { openAtLogin?: boolean; args?: string[] }): void {
+    this.loginItem = { ...this.loginItem, openAtLogin: settings.openAtLogin ?? false, args: settings.args ?? [] }
+  }
+}
+
+export const app = new FakeApp()
+
+export const protocol = {
+  privileged: [] as unknown[],
+  handlers: new Map<string, (request: Request) => Response | Promise<Response>>(),
+  registerSchemesAsPrivileged(schemes: unknown[]): void {
+    // As in Electron: too late once the app is ready.
+    if (app.isReady) throw new Error('registerSchemesAsPrivileged must be called before the app is ready')
+    this.privileged.push(...schemes)
+  },
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void {
+    whenReadyOnly('protocol.handle')
+    this.handlers.set(scheme, handler)
+  },
+}
+
+type PermissionRequestHandler = (contents: unknown, permission: string, callback: (granted: boolean) => void) => void
+type BeforeRequestHandler = (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void
+
+export class FakeSession {
+  permissionRequestHandler: PermissionRequestHandler | undefined
+  permissionCheckHandler: ((...args: unknown[]) => boolean) | undefined
+  beforeRequest: BeforeRequestHandler | undefined
+  readonly webRequest = { onBeforeRequest: (handler: BeforeRequestHandler) => void (this.beforeRequest = handler) }
+
+  setPermissionRequestHandler(handler: PermissionRequestHandler): void {
+    this.permissionRequestHandler = handler
+  }
+
+  setPermissionCheckHandler(handler: (...args: unknown[]) => boolean): void {
+    this.permissionCheckHandler = handler
+  }
+}
+
+export const session = { defaultSession: new FakeSession() }
+
+export const shell = {
+  opened: [] as string[],
+  openPath(path: string): Promise<string> {
+    this.opened.push(path)
+    return Promise.resolve('')
+  },
+}
+
+export const clipboard = {
+  text: '',
+  writeText(text: string): void {
+    this.text = text
+  },
+}
+
+export const powerMonitor = new EventEmitter()
+
+export const dialog = { showErrorBox: (): void => undefined }
+
+/** The preload side: what a sandboxed preload script gets from `require('electron')`. */
+export const contextBridge = {
+  exposed: new Map<string, unknown>(),
+  exposeInMainWorld(key: string, api: unknown): void {
+    if (this.exposed.has(key)) throw new Error(`${key} exposed twice`)
+    this.exposed.set(key, api)
+  },
+}
+
+class FakeIpcRenderer extends EventEmitter {
+  readonly invoked: { channel: string; args: unknown[] }[] = []
+  readonly sentToMain: { channel: string; args: unknown[] }[] = []
+  /** What main answers to invoke, per channel. */
+  answers = new Map<string, unknown>()
+
+  invoke(channel: string, ...args: unknown[]): Promise<unknown> {
+    this.invoked.push({ channel, args })
+    return Promise.resolve(this.answers.get(channel))
+  }
+
+  send(channel: string, ...args: unknown[]): void {
+    this.sentToMain.push({ channel, args })
+  }
+
+  /** What main's webContents.send does in the page: the listener gets Electron's event first. */
+  deliver(channel: string, message: unknown): void {
+    this.emit(channel, { sender: this, senderId: 0 }, message)
+  }
+}
+
+export const ipcRenderer = new FakeIpcRenderer()
+
+export default { app, BrowserWindow, Tray, Menu, nativeImage, ipcMain, protocol, session, shell, clipboard, powerMonitor, dialog, contextBridge, ipcRenderer }
+
+/** Back to a freshly started Electron, for the next test. */
+export function resetFakeElectron(): void {
+  for (const emitter of [app, ipcMain, powerMonitor, ipcRenderer]) emitter.removeAllListeners()
+  ipcMain.handlers.clear()
+  BrowserWindow.instances.length = 0
+  Tray.instances.length = 0
+  Object.assign(app, { isReady: false, isPackaged: false, paths: {}, appPath: REPO_ROOT, holdsSingleInstanceLock: true, quitRequests: 0, quitted: false, exitCode: undefined })
+  app.dock.hidden = false
+  app.loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] }
+  protocol.privileged.length = 0
+  protocol.handlers.clear()
+  session.defaultSession = new FakeSession()
+  shell.opened.length = 0
+  clipboard.text = ''
+  contextBridge.exposed.clear()
+}

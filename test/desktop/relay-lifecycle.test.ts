@@ -1,0 +1,276 @@
+/**
+ * The lifecycle controller against the real engine on loopback: start, pause and resume, restart
+ * on a port change, a busy port as an error state, and quit with LAN discovery's goodbyes first.
+ * No Electron: the controller is plain Node.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, test } from 'vitest'
+import type { RelayStatus } from '../../shared/ipc-schema.js'
+import { relayDiscoveryStarter } from '../../src-main/desktop/relay-discovery-starter.js'
+import { RelayLifecycle, type Advertisement, type LifecycleOptions, type StartAdvertising } from '../../src-main/desktop/relay-lifecycle.js'
+import type { RelayServer } from '../../src-main/relay/relay-server.js'
+import { closeServer, fetchHealth, freePort, listenOn } from '../helpers/processes.js'
+import { eventually, openPeer } from '../helpers/relay.js'
+
+const lifecycles: RelayLifecycle[] = []
+const sockets: { terminate(): void }[] = []
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.terminate()
+  await Promise.all(lifecycles.splice(0).map(lifecycle => lifecycle.quit()))
+})
+
+function options(port: number, overrides: Partial<LifecycleOptions['engine']> = {}): LifecycleOptions {
+  return {
+    engine: { host: '127.0.0.1', port, limits: {}, adminToken: undefined, access: {}, ...overrides },
+    advertising: { advertise: true, interfaces: [], name: undefined, tokenRequired: false },
+  }
+}
+
+/** LAN discovery as the lifecycle sees it, recording when its goodbyes went out relative to the relay's close. */
+class FakeDiscovery {
+  readonly log: string[] = []
+  started: { relay: RelayServer; options: LifecycleOptions['advertising'] }[] = []
+  /** How long saying goodbye takes; undefined: forever. */
+  goodbyeMs: number | undefined = 20
+
+  readonly start: StartAdvertising = (relay, advertising) => {
+    this.started.push({ relay, options: advertising })
+    this.log.push(`advertise :${relay.listening?.port}`)
+    const advertisement: Advertisement = {
+      stop: async () => {
+        // The relay must still answer while the goodbyes go out.
+        this.log.push(`goodbye (relay listening: ${relay.snapshot().listening})`)
+        if (this.goodbyeMs === undefined) await new Promise(() => undefined)
+        await new Promise(resolve => setTimeout(resolve, this.goodbyeMs))
+        this.log.push('goodbyes sent')
+      },
+    }
+    return advertisement
+  }
+}
+
+function track(lifecycle: RelayLifecycle): { statuses: RelayStatus[]; problems: string[] } {
+  lifecycles.push(lifecycle)
+  const statuses: RelayStatus[] = []
+  const problems: string[] = []
+  lifecycle.on('status', status => statuses.push(status))
+  lifecycle.on('problem', problem => problems.push(problem))
+  return { statuses, problems }
+}
+
+describe('relay lifecycle', () => {
+  test('start: the relay listens with the settings, LAN discovery starts on it, and the status says running', async () => {
+    const port = await freePort()
+    const discovery = new FakeDiscovery()
+    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: discovery.start })
+    const { statuses } = track(lifecycle)
+    await lifecycle.start()
+    expect(statuses).toEqual([{ phase: 'running', port, urls: [`ws://127.0.0.1:${port}`], peers: 0 }])
+    expect((await fetchHealth(port)).status).toBe('ok')
+    expect(discovery.started).toHaveLength(1)
+    expect(discovery.started[0]!.relay).toBe(lifecycle.relay)
+  })
+
+  test('the peer count in the status follows joins and leaves', async () => {
+    const port = await freePort()
+    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: new FakeDiscovery().start })
+    const { statuses } = track(lifecycle)
+    await lifecycle.start()
+    const alice = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/alice')
+    const bob = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/bob')
+    sockets.push(alice.socket, bob.socket)
+    await eventually(() => lifecycle.status.phase === 'running' && lifecycle.status.peers === 2, 5_000, 'two peers')
+    alice.socket.close()
+    await eventually(() => lifecycle.status.phase === 'running' && lifecycle.status.peers === 1, 5_000, 'one peer')
+    expect(statuses.map(status => (status.phase === 'running' ? status.peers : status.phase))).toEqual([0, 1, 2, 1])
+  })
+
+  test('pause sends the goodbyes, closes the relay and frees the port; resume starts a new relay on it', async () => {
+    const port = await freePort()
+    const discovery = new FakeDiscovery()
+    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: discovery.start })
+    track(lifecycle)
+    await lifecycle.start()
+    const first = lifecycle.relay
+    await lifecycle.pause()
+    expect(lifecycle.status).toEqual({ phase: 'paused' })
+    expect(discovery.log).toEqual([`advertise :${port}`, 'goodbye (relay listening: true)', 'goodbyes sent'])
+    // The port is free again: something else can take it.
+    await closeServer(await listenOn(port))
+    // While paused the dashboard still reads the last engine's (closed) model.
+    expect(lifecycle.relay).toBe(first)
+    expect(lifecycle.relay!.snapshot().listening).toBe(false)
+
+    await lifecycle.resume()
+    expect(lifecycle.status).toMatchObject({ phase: 'running', port })
+    expect(lifecycle.relay).not.toBe(first)
+    expect(discovery.started).toHaveLength(2)
+  })
+
+  test('a port change restarts the relay on the new port; the old port is freed', async () => {
+    const [oldPort, newPort] = [await freePort(), await freePort()]
+    const lifecycle = new RelayLifecycle(options(oldPort), { startAdvertising: new FakeDiscovery().start })
+    const { statuses } = track(lifecycle)
+    const relays: RelayServer[] = []
+    lifecycle.on('relay', relay => relays.push(relay))
+    await lifecycle.start()
+    await lifecycle.reconfigure(options(newPort))
+    expect(statuses.map(status => status.phase)).toEqual(['running', 'starting', 'running'])
+    expect(lifecycle.status).toMatchObject({ phase: 'running', port: newPort })
+    expect((await fetchHealth(newPort)).status).toBe('ok')
+    await closeServer(await listenOn(oldPort))
+    expect(relays).toHaveLength(2)
+  })
+
+  test('settings that change nothing the relay runs with do not restart it', async () => {
+    const port = await freePort()
+    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: new FakeDiscovery().start })
+    const { statuses } = track(lifecycle)
+    await lifecycle.start()
+    const relay = lifecycle.relay
+    await lifecycle.reconfigure(options(port))
+    expect(lifecycle.relay).toBe(relay)
+    expect(statuses).toHaveLength(1)
+  })
+
+  test('a paused relay keeps new settings for when it resumes', async () => {
+    const [oldPort, newPort] = [await freePort(), await freePort()]
+    const lifecycle = new RelayLifecycle(options(oldPort), { startAdvertising: new FakeDiscovery().start })
+    track(lifecycle)
+    await lifecycle.start()
+    await lifecycle.pause()
+    await lifecycle.reconfigure(options(newPort))
+    expect(lifecycle.status).toEqual({ phase: 'paused' })
+    await lifecycle.resume()
+    expect(lifecycle.status).toMatchObject({ phase: 'running', port: newPort })
+  })
+
+  test('a busy port is an error state that says what to do, not a crash; a new port recovers', async () => {
+    const busy = await listenOn(0)
+    const busyPort = (busy.address() as { port: number }).port
+    try {
+      const discovery = new FakeDiscovery()
+      const lifecycle = new RelayLifecycle(options(busyPort), { startAdvertising: discovery.start })
+      const { statuses } = track(lifecycle)
+      await lifecycle.start()
+      expect(lifecycle.status).toEqual({
+        phase: 'error',
+        port: busyPort,
+        message: `Port ${busyPort} is in use by another program; choose another port in Settings.`,
+      })
+      // The status starts as "starting", so the failed start shows as one change.
+      expect(statuses.map(status => status.phase)).toEqual(['error'])
+      expect(discovery.started).toHaveLength(0)
+
+      // "Try again" with the port still taken: the same error.
+      await lifecycle.resume()
+      expect(lifecycle.status.phase).toBe('error')
+
+      const freeOne = await freePort()
+      await lifecycle.reconfigure(options(freeOne))
+      expect(lifecycle.status).toMatchObject({ phase: 'running', port: freeOne })
+    } finally {
+      await closeServer(busy)
+    }
+  })
+
+  test('an address that is not this machine, and limits the engine refuses, are error states too', async () => {
+    const port = await freePort()
+    const elsewhere = new RelayLifecycle(options(port, { host: '192.0.2.1' }), { startAdvertising: new FakeDiscovery().start })
+    track(elsewhere)
+    await elsewhere.start()
+    expect(elsewhere.status).toMatchObject({ phase: 'error', message: expect.stringContaining('192.0.2.1 is not an address of this machine') })
+
+    const badLimits = new RelayLifecycle(options(port, { limits: { holdPauseBytes: 10, maxHeldBytes: 5 } }), { startAdvertising: new FakeDiscovery().start })
+    track(badLimits)
+    await badLimits.start()
+    expect(badLimits.status).toMatchObject({ phase: 'error', message: expect.stringContaining('holdPauseBytes') })
+  })
+
+  test('quit: goodbyes first, awaited, then the relay closes; nothing starts afterwards', async () => {
+    const port = await freePort()
+    const discovery = new FakeDiscovery()
+    discovery.goodbyeMs = 150
+    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: discovery.start })
+    const { statuses } = track(lifecycle)
+    await lifecycle.start()
+    const peer = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/carol')
+    sockets.push(peer.socket)
+    const relay = lifecycle.relay!
+    let closedWhileGoodbyes = false
+    const watcher = setInterval(() => {
+      if (discovery.log.length === 2 && !relay.snapshot().listening) closedWhileGoodbyes = true
+    }, 5)
+    await lifecycle.quit()
+    clearInterval(watcher)
+    expect(closedWhileGoodbyes).toBe(false)
+    expect(discovery.log.slice(1)).toEqual(['goodbye (relay listening: true)', 'goodbyes sent'])
+    // The peer got the relay's shutdown close frame.
+    await peer.closed
+    expect(peer.closeCode).toBe(1001)
+    expect(statuses.at(-1)).toEqual({ phase: 'stopped' })
+
+    await lifecycle.start()
+    await lifecycle.resume()
+    expect(lifecycle.status).toEqual({ phase: 'stopped' })
+    await closeServer(await listenOn(port))
+  })
+
+  test('goodbyes that never finish are given up on, so quitting cannot hang', async () => {
+    const port = await freePort()
+    const discovery = new FakeDiscovery()
+    discovery.goodbyeMs = undefined
+    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: discovery.start, goodbyeTimeoutMs: 100 })
+    const { problems } = track(lifecycle)
+    await lifecycle.start()
+    const started = Date.now()
+    await lifecycle.quit()
+    expect(Date.now() - started).toBeLessThan(2_000)
+    expect(problems).toEqual(["LAN discovery's goodbyes took over 100 ms; stopped waiting"])
+    expect(lifecycle.status).toEqual({ phase: 'stopped' })
+  })
+
+  test('LAN discovery failing to start is reported, and the relay runs without it', async () => {
+    const port = await freePort()
+    const lifecycle = new RelayLifecycle(options(port), {
+      startAdvertising: () => {
+        throw new Error('port 5353 unavailable')
+      },
+    })
+    const { problems } = track(lifecycle)
+    await lifecycle.start()
+    expect(lifecycle.status.phase).toBe('running')
+    expect(problems).toEqual(['LAN discovery did not start: port 5353 unavailable'])
+  })
+
+  test('clicks and setting changes arriving together run one after another', async () => {
+    const [a, b] = [await freePort(), await freePort()]
+    const lifecycle = new RelayLifecycle(options(a), { startAdvertising: new FakeDiscovery().start })
+    track(lifecycle)
+    await Promise.all([lifecycle.start(), lifecycle.pause(), lifecycle.reconfigure(options(b)), lifecycle.resume(), lifecycle.start()])
+    expect(lifecycle.status).toMatchObject({ phase: 'running', port: b })
+    await closeServer(await listenOn(a))
+  })
+
+  test('the real LAN discovery plugs in: on loopback it stays off, says why, and the model shows it', async () => {
+    const port = await freePort()
+    const directory = mkdtempSync(path.join(tmpdir(), 'switchboard-discovery-'))
+    process.env.SWITCHBOARD_INSTANCE_ID_FILE = path.join(directory, 'instance-id')
+    const logged: string[] = []
+    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: relayDiscoveryStarter({ write: line => logged.push(line) }) })
+    track(lifecycle)
+    try {
+      await lifecycle.start()
+      const advertising = lifecycle.relay!.snapshot().advertising
+      expect(advertising.state).toBe('off')
+      expect(advertising.reason).toContain('127.0.0.1')
+      expect(logged.join('\n')).toContain('mDNS advertising: off')
+      await lifecycle.quit()
+    } finally {
+      delete process.env.SWITCHBOARD_INSTANCE_ID_FILE
+    }
+  })
+})

@@ -167,7 +167,7 @@ try {
 const wallSeconds = (performance.now() - wallStart) / 1000
 notes.push(
   'server µs/msg (and per Join, cycle, introduction) is the relay process\'s own CPU time, user + system; rates depend on the load generator, which saturates its core first at most sizes.',
-  'Monitored rows: the dashboard\'s monitoring socket does not exist yet, so a reader inside the relay process calls relay.snapshot() every 250 ms and serialises it to JSON; the variant over a real monitoring socket arrives with the dashboard.',
+  'Monitored rows: a dashboard subscribed to the relay\'s monitoring socket (/_switchboard/monitor), run inside the relay\'s process, so the relay\'s CPU also pays for receiving the feed: an upper bound.',
 )
 const report = { plan, outcomes, contenders, rounds: roundsRun, quick, wallSeconds, pinning, notes }
 printReport(report)

@@ -14,6 +14,6 @@ store.start()
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App store={store} />
+    <App store={store} desktop={window.switchboardDesktop} />
   </StrictMode>,
 )

@@ -2,6 +2,6 @@
 export interface RelayHandle {
   url: string
   close(): Promise<void>
-  /** Starts or stops an in-process monitoring reader; only relays with a live model have one. */
-  setMonitoring?(on: boolean): void
+  /** Subscribes a dashboard to the monitoring feed, or drops it; only relays with a live model have one. */
+  setMonitoring?(on: boolean): void | Promise<void>
 }

@@ -44,9 +44,9 @@ createRpc(process, {
     gc()
     return stats()
   },
-  monitoring: (on: boolean) => {
+  monitoring: async (on: boolean) => {
     if (!relay?.setMonitoring) throw new Error(`${name} has no live model to monitor`)
-    relay.setMonitoring(on)
+    await relay.setMonitoring(on)
   },
   shutdown: async () => {
     await relay?.close()

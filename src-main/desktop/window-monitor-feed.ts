@@ -7,6 +7,7 @@
 import type { ActionResultMessage, MonitorClientMessage, MonitorServerMessage } from '../../shared/monitoring.js'
 import { MonitorFeed } from '../monitoring/monitor-feed.js'
 import type { MonitoredRelay } from '../monitoring/monitor-server.js'
+import { performAdminAction } from '../monitoring/admin-actions.js'
 
 /** A window's web contents, as far as the feed needs it. */
 export interface FeedSubscriber {
@@ -68,7 +69,7 @@ export class WindowMonitorFeed {
 
   /** An admin action from a window; the answer goes back to that window. */
   perform(subscriber: FeedSubscriber, request: MonitorClientMessage): void {
-    const result: ActionResultMessage = { type: 'action-result', requestId: request.requestId, ...this.act(request) }
+    const result: ActionResultMessage = { type: 'action-result', requestId: request.requestId, ...performAdminAction(this.relay, request) }
     this.sendTo(subscriber, result)
     this.onRelayEvent()
   }
@@ -116,17 +117,4 @@ export class WindowMonitorFeed {
     subscriber.send(message)
   }
 
-  private act(request: MonitorClientMessage): { ok: boolean; message: string } {
-    const relay = this.relay
-    switch (request.type) {
-      case 'disconnect-peer':
-        return relay?.disconnectPeer(request.peerId)
-          ? { ok: true, message: `Disconnected peer ${request.peerId}` }
-          : { ok: false, message: `Peer ${request.peerId} is not connected` }
-      case 'close-pipe':
-        return relay?.closePipe(request.pipeId)
-          ? { ok: true, message: `Closed pipe ${request.pipeId}` }
-          : { ok: false, message: `Pipe ${request.pipeId} is not open` }
-    }
-  }
 }

@@ -5,7 +5,8 @@ import type { RelayExtension, RelayServer } from '../relay/relay-server.js'
 import { AdminAccess, isSameOrigin } from './admin-access.js'
 import { loadDashboardFiles, type DashboardFile } from './dashboard-files.js'
 import { MonitorServer, type MonitorServerOptions } from './monitor-server.js'
-import { PUBLIC_PAGE_CSP, publicPage } from './public-page.js'
+import { LANDING_PAGE_CSP } from '../relay/http-pages.js'
+import { publicPage } from './public-page.js'
 
 export interface DashboardOptions {
   /** Lets other machines in (with this token); without it only this machine sees the dashboard. */
@@ -96,7 +97,7 @@ export class DashboardExtension implements RelayExtension {
       // Lets the browser name this page as the Origin of its sign-in form; under no-referrer it sends "null".
       'Referrer-Policy': 'same-origin',
       'Content-Type': 'text/html; charset=utf-8',
-      'Content-Security-Policy': PUBLIC_PAGE_CSP,
+      'Content-Security-Policy': LANDING_PAGE_CSP,
       'Cache-Control': 'no-store',
     })
     res.end(req.method === 'HEAD' ? undefined : html)

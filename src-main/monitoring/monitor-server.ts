@@ -5,6 +5,7 @@ import type { ActionResultMessage, MonitorClientMessage } from '../../shared/mon
 import type { RelayServer } from '../relay/relay-server.js'
 import { MonitorFeed } from './monitor-feed.js'
 import { parseMonitorRequest } from './monitor-requests.js'
+import { performAdminAction } from './admin-actions.js'
 
 export type MonitoredRelay = Pick<RelayServer, 'snapshot' | 'on' | 'off' | 'disconnectPeer' | 'closePipe'>
 
@@ -157,21 +158,8 @@ export class MonitorServer {
       subscriber.socket.close(1003, 'not a monitoring request')
       return
     }
-    const result: ActionResultMessage = { type: 'action-result', requestId: request.requestId, ...this.act(request) }
+    const result: ActionResultMessage = { type: 'action-result', requestId: request.requestId, ...performAdminAction(this.relay, request) }
     subscriber.socket.send(JSON.stringify(result))
     this.onRelayEvent()
-  }
-
-  private act(request: MonitorClientMessage): { ok: boolean; message: string } {
-    switch (request.type) {
-      case 'disconnect-peer':
-        return this.relay.disconnectPeer(request.peerId)
-          ? { ok: true, message: `Disconnected peer ${request.peerId}` }
-          : { ok: false, message: `Peer ${request.peerId} is not connected` }
-      case 'close-pipe':
-        return this.relay.closePipe(request.pipeId)
-          ? { ok: true, message: `Closed pipe ${request.pipeId}` }
-          : { ok: false, message: `Pipe ${request.pipeId} is not open` }
-    }
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { BlockList, isIPv4, isIPv6 } from 'node:net'
+import { RecentMap } from './recent-map.js'
 
 export interface AccessOptions {
   /** When set, every relay endpoint requires it (as a leading path segment or a Bearer header). */
@@ -56,7 +57,6 @@ const LOCKOUT_FAILURES = 20
 const FAILURE_WINDOW_MS = 60_000
 const LOCKOUT_MS = 5 * 60_000
 const MAX_DELAY_MS = 5_000
-/** Addresses remembered at once; the oldest are forgotten first so a scan cannot grow the map. */
 const MAX_TRACKED_ADDRESSES = 4_096
 
 interface Failures {
@@ -71,15 +71,13 @@ interface Failures {
  * minutes whatever it sends.
  */
 export class TokenFailures {
-  private readonly byAddress = new Map<string, Failures>()
+  private readonly byAddress = new RecentMap<string, Failures>(MAX_TRACKED_ADDRESSES)
 
   /** Records a failure; returns how long to wait before answering it. */
   fail(address: string, now = Date.now()): number {
     let entry = this.byAddress.get(address)
     if (!entry || now - entry.windowStart > FAILURE_WINDOW_MS) entry = { count: 0, windowStart: now, lockedUntil: 0 }
-    this.byAddress.delete(address)
     this.byAddress.set(address, entry)
-    if (this.byAddress.size > MAX_TRACKED_ADDRESSES) this.byAddress.delete(this.byAddress.keys().next().value!)
     entry.count++
     if (entry.count >= LOCKOUT_FAILURES) entry.lockedUntil = now + LOCKOUT_MS
     return entry.count <= FREE_FAILURES ? 0 : Math.min(250 * 2 ** (entry.count - FREE_FAILURES - 1), MAX_DELAY_MS)

@@ -1,7 +1,8 @@
 import type { CloseKind } from '../../shared/close-codes.js'
 import type { AddressView } from '../../shared/relay-model.js'
+import { RecentMap } from './recent-map.js'
 
-/** Refused addresses remembered for the model; the least recently refused are forgotten first. */
+/** Refused addresses remembered for the model. */
 const MAX_REFUSED_ADDRESSES = 256
 
 interface AddressRecord {
@@ -16,7 +17,7 @@ interface AddressRecord {
  */
 export class AddressBook {
   private readonly records = new Map<string, AddressRecord>()
-  private readonly refused = new Map<string, { refusals: number; lastRefusal: { kind: CloseKind; at: number } }>()
+  private readonly refused = new RecentMap<string, { refusals: number; lastRefusal: { kind: CloseKind; at: number } }>(MAX_REFUSED_ADDRESSES)
 
   constructor(private readonly connectionsPerSecond: number, private readonly burst: number) {}
 
@@ -47,14 +48,12 @@ export class AddressBook {
 
   noteRefusal(address: string, kind: CloseKind, now = Date.now()): void {
     const entry = this.refused.get(address)
-    this.refused.delete(address)
     this.refused.set(address, { refusals: (entry?.refusals ?? 0) + 1, lastRefusal: { kind, at: now } })
-    if (this.refused.size > MAX_REFUSED_ADDRESSES) this.refused.delete(this.refused.keys().next().value!)
   }
 
   views(): AddressView[] {
     const views: AddressView[] = []
-    for (const [address, entry] of [...this.refused].reverse()) {
+    for (const [address, entry] of this.refused.newestFirst()) {
       views.push({ address, connections: this.count(address), ...entry })
     }
     for (const [address, record] of this.records) {

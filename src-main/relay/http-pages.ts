@@ -1,10 +1,25 @@
+import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RelayHealth } from '../../shared/relay-model.js'
 
-/** Nothing on these pages is fetched from anywhere: the CSP forbids it and the HTML needs none. */
+const STYLE = `
+  :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
+  body { max-width: 40rem; margin: 4rem auto; padding: 0 1rem; line-height: 1.5; }
+  code { font-size: 1.1em; padding: .1em .3em; border-radius: .2em; background: rgba(127,127,127,.15); }
+  form { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; }
+  input, button { font: inherit; padding: .3em .6em; }
+  .problem { color: #b3261e; }
+  @media (prefers-color-scheme: dark) { .problem { color: #f2b8b5; } }
+`
+/** The page's one inline style, allowed by its hash: the CSP forbids everything else. */
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64')
+
+/** Nothing on the landing page is fetched from anywhere; a form on it may post only to the relay. */
+export const LANDING_PAGE_CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`
+
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': LANDING_PAGE_CSP,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
@@ -28,7 +43,11 @@ export function serveHttp(req: IncomingMessage, res: ServerResponse, health: () 
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n')
 }
 
-function landingPage(hostHeader: string | undefined, health: RelayHealth): string {
+/**
+ * The page anyone may see: that the relay runs and how apps connect, with counts but no ids.
+ * `section` is trusted HTML appended by whoever serves the page (the dashboard's sign-in form).
+ */
+export function landingPage(hostHeader: string | undefined, health: RelayHealth, section = ''): string {
   const wsUrl = hostHeader && /^[\w.\-:[\]]+$/.test(hostHeader) ? `ws://${hostHeader}` : 'ws://<this host>:<port>'
   const { peers, pipesLive } = health.counts
   return `<!doctype html>
@@ -37,23 +56,19 @@ function landingPage(hostHeader: string | undefined, health: RelayHealth): strin
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Switchboard relay</title>
-<style>
-  :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-  body { max-width: 40rem; margin: 4rem auto; padding: 0 1rem; line-height: 1.5; }
-  code { font-size: 1.1em; padding: .1em .3em; border-radius: .2em; background: rgba(127,127,127,.15); }
-</style>
+<style>${STYLE}</style>
 </head>
 <body>
 <h1>Switchboard relay is running</h1>
 <p>Local-first apps built on <code>@localfirst/relay</code> connect with the relay URL</p>
 <p><code>${escapeHtml(wsUrl)}</code></p>
 <p>${peers} peer${peers === 1 ? '' : 's'} connected, ${pipesLive} live pipe${pipesLive === 1 ? '' : 's'}. Version ${escapeHtml(health.version)}, protocol ${escapeHtml(health.protocol)}.</p>
-<p>Machine-readable status: <a href="/health">/health</a>.</p>
+${section}
 </body>
 </html>
 `
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }

@@ -125,9 +125,14 @@ export class PeerRegistry {
       }
     }
     this.activity.record({ kind: 'join', peerId: peer.id, documentIds })
+    // Everyone sharing the same documents with the joiner gets the same bytes: encode them once.
+    const toOthers = new Map<string, Buffer>()
     for (const [other, common] of shared) {
-      this.introduce(other, peer.id, common)
-      this.introduce(peer, other.id, common)
+      const key = common.length === 1 ? common[0]! : JSON.stringify(common)
+      let aboutJoiner = toOthers.get(key)
+      if (!aboutJoiner) toOthers.set(key, (aboutJoiner = encodeIntroduction(peer.id, common)))
+      this.send(other, aboutJoiner)
+      this.send(peer, encodeIntroduction(other.id, common))
       this.activity.totals.introductions += 2
       this.activity.record({ kind: 'introduction', peerId: peer.id, otherPeerId: other.id, documentIds: common })
       this.onIntroduced(peer.id, other.id, common)
@@ -141,7 +146,7 @@ export class PeerRegistry {
     const other = this.peers.get(otherPeerId)
     if (!peer || !other || peer === other) return
     if (!peer.documents.has(documentId) || !other.documents.has(documentId)) return
-    this.introduce(peer, otherPeerId, [documentId])
+    this.send(peer, encodeIntroduction(otherPeerId, [documentId]))
     this.activity.totals.introductions++
     this.activity.record({ kind: 'introduction', peerId: otherPeerId, otherPeerId: peerId, documentIds: [documentId] })
   }
@@ -192,7 +197,7 @@ export class PeerRegistry {
     }
   }
 
-  private introduce(peer: Peer, otherPeerId: string, documentIds: string[]): void {
+  private send(peer: Peer, introduction: Buffer): void {
     const socket = peer.socket
     if (socket.readyState !== socket.OPEN) return
     // Introductions are tiny; a backlog this large means the peer stopped reading altogether.
@@ -200,7 +205,7 @@ export class PeerRegistry {
       socket.refuse('limitReached', 'peer is not reading its introductions')
       return
     }
-    socket.send(encodeIntroduction(otherPeerId, documentIds))
+    socket.send(introduction)
   }
 
   /**

@@ -52,6 +52,9 @@ export interface Pipe {
  */
 const MESSAGE_OVERHEAD_BYTES = 256
 
+/** Frames at least this big gain nothing from batching, so they are written at once. */
+const CORK_BELOW_BYTES = 16 * 1024
+
 const BINARY = { binary: true } as const
 const TEXT = { binary: false } as const
 
@@ -141,13 +144,13 @@ export class PipeRegistry {
   }
 
   /**
-   * Frames for one receiver within one event-loop turn go out in a single write: its TCP socket is
-   * corked on the first and uncorked once the turn's I/O is done. Small messages then cost one
-   * syscall per batch instead of one each.
+   * Small frames for one receiver within one event-loop turn go out in a single write: its TCP
+   * socket is corked on the first and uncorked once the turn's I/O is done, so small messages cost
+   * one syscall per batch instead of one each.
    */
   private send(pipe: Pipe, from: 0 | 1, receiver: RelaySocket, data: Buffer, isBinary: boolean): void {
     const tcp = tcpOf(receiver)
-    if (tcp.writableCorked === 0) {
+    if (data.length < CORK_BELOW_BYTES && tcp.writableCorked === 0) {
       tcp.cork()
       if (this.corked.push(tcp) === 1) setImmediate(this.uncorkAll)
     }

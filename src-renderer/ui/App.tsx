@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
+import type { DesktopBridge } from '../../shared/ipc-schema.js'
 import type { AdminAction } from '../../shared/monitoring.js'
 import type { PeerView, PipeView } from '../../shared/relay-model.js'
 import type { ActionOutcome, RelayStore } from '../model/relay-store.js'
@@ -12,8 +13,9 @@ import { EventsView } from './views/EventsView.js'
 import { OverviewView } from './views/OverviewView.js'
 import { PeersView } from './views/PeersView.js'
 import { PipesView } from './views/PipesView.js'
+import { SettingsView } from './settings/SettingsView.js'
 
-const ROUTES = ['overview', 'peers', 'documents', 'pipes', 'events'] as const
+const ROUTES = ['overview', 'peers', 'documents', 'pipes', 'events', 'settings'] as const
 type Route = (typeof ROUTES)[number]
 
 interface PendingAction {
@@ -23,10 +25,12 @@ interface PendingAction {
   confirmLabel: string
 }
 
-export function App({ store }: { store: RelayStore }) {
+/** `desktop` is the app's own controls, present only inside the desktop app: it adds the Settings tab. */
+export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBridge }) {
   const state = useRelayState(store)
   const now = useNow(state.clockOffsetMs)
-  const [route, setRoute] = useHashRoute(ROUTES, 'overview')
+  const [hashRoute, setRoute] = useHashRoute(ROUTES, 'overview')
+  const route = hashRoute === 'settings' && !desktop ? 'overview' : hashRoute
   const [pending, setPending] = useState<PendingAction>()
   const [outcome, setOutcome] = useState<ActionOutcome>()
   useSearchShortcut()
@@ -65,6 +69,7 @@ export function App({ store }: { store: RelayStore }) {
     { id: 'documents', label: 'Documents', count: counts?.documents ?? 0 },
     { id: 'pipes', label: 'Pipes', count: (counts?.pipesLive ?? 0) + (counts?.pipesWaiting ?? 0) },
     { id: 'events', label: 'Events' },
+    ...(desktop ? [{ id: 'settings' as const, label: 'Settings' }] : []),
   ]
 
   return (
@@ -83,6 +88,7 @@ export function App({ store }: { store: RelayStore }) {
         {route === 'documents' && <DocumentsView documents={state.documents} pipes={state.pipes} />}
         {route === 'pipes' && <PipesView pipes={state.pipes} now={now} onClose={askClose} />}
         {route === 'events' && <EventsView events={state.events} missed={state.missedEvents} />}
+        {route === 'settings' && desktop && <SettingsView desktop={desktop} />}
       </main>
       {pending && (
         <ConfirmDialog title={pending.title} confirmLabel={pending.confirmLabel} onConfirm={confirm} onCancel={() => setPending(undefined)}>

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, fireEvent, render, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 import type { MonitorClientMessage, MonitorServerMessage } from '../../shared/monitoring.js'
 import type { FeedHandlers, RelayDataSource } from '../../src-renderer/data/relay-data-source.js'
@@ -7,6 +7,8 @@ import { RelayStore } from '../../src-renderer/model/relay-store.js'
 import { App } from '../../src-renderer/ui/App.js'
 import './dom.js'
 import { NOW, peer, pipe, snapshot, snapshotMessage, statsOf } from './fixtures.js'
+import type { DesktopBridge } from '../../shared/ipc-schema.js'
+import { ScriptedDesktop } from '../desktop/ui/scripted-desktop.js'
 
 /** A data source the test drives by hand, recording what the dashboard sends. */
 class ScriptedSource implements RelayDataSource {
@@ -32,11 +34,11 @@ class ScriptedSource implements RelayDataSource {
   }
 }
 
-function renderApp() {
+function renderApp(desktop?: DesktopBridge) {
   const source = new ScriptedSource()
   const store = new RelayStore(source, () => NOW)
   store.start()
-  render(<App store={store} />)
+  render(<App store={store} desktop={desktop} />)
   source.status('live')
   source.push(
     snapshotMessage({
@@ -51,6 +53,15 @@ function renderApp() {
 const peerIds = () => screen.getAllByRole('row').slice(1).map(row => within(row).getAllByRole('cell')[0]!.textContent)
 
 describe('dashboard app', () => {
+  it('has a Settings tab only inside the desktop app, where it shows the app\'s settings', async () => {
+    renderApp()
+    expect(screen.queryByRole('tab', { name: 'Settings' })).toBeNull()
+    cleanup()
+    renderApp(new ScriptedDesktop())
+    fireEvent.click(screen.getByRole('tab', { name: 'Settings' }))
+    expect(await screen.findByLabelText('Access token')).toBeTruthy()
+  })
+
   it('opens on the overview and shows counts on the tabs', () => {
     renderApp()
     expect(screen.getByRole('tab', { name: 'Overview' }).getAttribute('aria-selected')).toBe('true')

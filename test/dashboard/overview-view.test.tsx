@@ -82,6 +82,23 @@ describe('overview', () => {
     expect(within(card).getByText('ws://192.168.1.30:8080')).toBeTruthy()
   })
 
+  it('shows who may use the relay and which addresses were refused, with the last reason', () => {
+    const addresses = [
+      { address: '192.168.1.66', connections: 0, refusals: 21, lastRefusal: { kind: 'lockedOut' as const, at: NOW } },
+      { address: '10.0.0.9', connections: 2000, refusals: 3, lastRefusal: { kind: 'limitReached' as const, at: NOW } },
+      { address: '192.168.1.20', connections: 4, refusals: 0 },
+    ]
+    render(<OverviewView state={stateOf({ access: { tokenRequired: true, allowPublic: false }, addresses })} now={NOW} />)
+    const card = screen.getByRole('region', { name: 'Access' })
+    expect(within(card).getByText('the access token (relay URL ending in /<token>)')).toBeTruthy()
+    expect(within(card).getByText('this network only (loopback, private, link-local)')).toBeTruthy()
+    const rows = within(card).getAllByRole('listitem').map(item => item.textContent)
+    expect(rows).toEqual([
+      '192.168.1.66 21 refused, last: 4431 too many failed attempts · 0 open',
+      '10.0.0.9 3 refused, last: 4429 limit reached · 2,000 open',
+    ])
+  })
+
   it('explains why advertising is off', () => {
     render(<OverviewView state={stateOf()} now={NOW} />)
     expect(screen.getByText('Not advertising: LAN discovery is not running')).toBeTruthy()

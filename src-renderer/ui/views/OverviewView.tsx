@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { CLOSE, type CloseKind } from '../../../shared/close-codes.js'
+import type { AccessView, AddressView } from '../../../shared/relay-model.js'
 import type { RelayState } from '../../model/relay-state.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { QrCode } from '../components/QrCode.js'
@@ -57,6 +58,7 @@ export function OverviewView({ state, now }: OverviewProps) {
         <ThroughputChart samples={state.throughput} now={now} />
       </section>
       <AdvertisingCard advertising={model.advertising} />
+      <AccessCard access={model.access} addresses={model.addresses} />
       {stats.totals.refusals > 0 && <RefusalsCard byKind={stats.totals.refusalsByKind} />}
     </div>
   )
@@ -109,6 +111,39 @@ function RefusalsCard({ byKind }: { byKind: Partial<Record<CloseKind, number>> }
           </li>
         ))}
       </ul>
+    </section>
+  )
+}
+
+/** Addresses refused shown at most; the relay keeps more, most recently refused first. */
+const REFUSED_ADDRESSES_SHOWN = 8
+
+/** Who may use the relay, and which hosts hit a limit or were turned away (per-address limits, access). */
+function AccessCard({ access, addresses }: { access: AccessView; addresses: AddressView[] }) {
+  const refused = addresses.filter(entry => entry.refusals > 0).slice(0, REFUSED_ADDRESSES_SHOWN)
+  return (
+    <section className="card" aria-labelledby="access-heading">
+      <h2 id="access-heading">Access</h2>
+      <dl className="facts">
+        <dt>Apps need</dt>
+        <dd>{access.tokenRequired ? 'the access token (relay URL ending in /<token>)' : 'no token'}</dd>
+        <dt>Accepted from</dt>
+        <dd>{access.allowPublic ? 'any address' : 'this network only (loopback, private, link-local)'}</dd>
+      </dl>
+      {refused.length > 0 && (
+        <>
+          <h3>Refused addresses</h3>
+          <ul className="plain-list">
+            {refused.map(entry => (
+              <li key={entry.address}>
+                <code>{entry.address}</code> {formatCount(entry.refusals)} refused
+                {entry.lastRefusal && `, last: ${CLOSE[entry.lastRefusal.kind].code} ${CLOSE[entry.lastRefusal.kind].label}`}
+                {` · ${formatCount(entry.connections)} open`}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </section>
   )
 }

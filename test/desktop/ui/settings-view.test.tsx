@@ -6,66 +6,11 @@
  */
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, describe, expect, test } from 'vitest'
-import type { DesktopBridge, DesktopSettings, RelayStatus, SettingsPatch } from '../../../shared/ipc-schema.js'
 import { SettingsView } from '../../../src-renderer/ui/settings/SettingsView.js'
+import { STORED, ScriptedDesktop } from './scripted-desktop.js'
 
 afterEach(cleanup)
 
-const STORED: DesktopSettings = {
-  port: 8080,
-  listenAddress: '',
-  advertise: true,
-  advertiseInterfaces: [],
-  relayName: '',
-  adminToken: '',
-  accessToken: '',
-  allowPublic: false,
-  limits: { maxPeers: 500 },
-  startAtLogin: false,
-}
-
-class ScriptedDesktop implements DesktopBridge {
-  settings = STORED
-  status: RelayStatus = { phase: 'running', port: 8080, urls: ['ws://localhost:8080'], peers: 0 }
-  readonly patches: SettingsPatch[] = []
-  refuseWith: string | undefined
-  logsOpened = 0
-  private statusListeners = new Set<(status: RelayStatus) => void>()
-  private settingsListeners = new Set<(settings: DesktopSettings) => void>()
-
-  getSettings = async () => this.settings
-  getRelayStatus = async () => this.status
-  listNetworkInterfaces = async () => [
-    { name: 'eth0', addresses: ['192.168.1.20'] },
-    { name: 'wlan0', addresses: ['10.0.0.7', 'fd00::7'] },
-  ]
-  updateSettings = async (patch: SettingsPatch) => {
-    this.patches.push(patch)
-    if (this.refuseWith) throw new Error(this.refuseWith)
-    this.settings = { ...this.settings, ...patch }
-    return this.settings
-  }
-  openLogsFolder = async () => {
-    this.logsOpened++
-  }
-  onRelayStatus = (listener: (status: RelayStatus) => void) => {
-    this.statusListeners.add(listener)
-    return () => this.statusListeners.delete(listener)
-  }
-  onSettings = (listener: (settings: DesktopSettings) => void) => {
-    this.settingsListeners.add(listener)
-    return () => this.settingsListeners.delete(listener)
-  }
-
-  pushStatus(status: RelayStatus) {
-    act(() => this.statusListeners.forEach(listener => listener(status)))
-  }
-
-  pushSettings(settings: DesktopSettings) {
-    this.settings = settings
-    act(() => this.settingsListeners.forEach(listener => listener(settings)))
-  }
-}
 
 async function renderView(desktop = new ScriptedDesktop()) {
   render(<SettingsView desktop={desktop} />)

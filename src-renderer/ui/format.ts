@@ -35,3 +35,7 @@ const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeSty
 export const formatDateTime = (at: number) => dateTime.format(at)
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`
+
+/** "12 peers", or "3 of 12 peers" while a filter hides some. */
+export const shownOf = (shown: number, total: number, noun: string) =>
+  shown === total ? plural(total, noun) : `${formatCount(shown)} of ${plural(total, noun)}`

@@ -4,7 +4,7 @@ import { NO_TRAFFIC, trafficByDocument, type Traffic } from '../../model/traffic
 import { compareText } from '../compare-text.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
-import { formatBytes, formatCount, formatRate, plural } from '../format.js'
+import { formatBytes, formatCount, formatRate, shownOf } from '../format.js'
 
 interface DocumentRow {
   document: DocumentView
@@ -83,7 +83,7 @@ export function DocumentsView({ documents, pipes }: DocumentsViewProps) {
       <div className="toolbar">
         <SearchBox label="Filter documents" value={query} onChange={setQuery} placeholder="document or peer id" />
         <span className="summary">
-          {rows.length === documents.size ? plural(documents.size, 'document') : `${formatCount(rows.length)} of ${plural(documents.size, 'document')}`}
+          {shownOf(rows.length, documents.size, 'document')}
         </span>
       </div>
       <VirtualTable

@@ -4,7 +4,7 @@ import { NO_TRAFFIC, trafficByPeer, type Traffic } from '../../model/traffic.js'
 import { compareText } from '../compare-text.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
-import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate, plural } from '../format.js'
+import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate, shownOf } from '../format.js'
 
 interface PeerRow {
   peer: PeerView
@@ -108,7 +108,7 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
       <div className="toolbar">
         <SearchBox label="Filter peers" value={query} onChange={setQuery} placeholder="id, address or document" />
         <span className="summary">
-          {rows.length === peers.size ? plural(peers.size, 'peer') : `${formatCount(rows.length)} of ${plural(peers.size, 'peer')}`}
+          {shownOf(rows.length, peers.size, 'peer')}
         </span>
       </div>
       <VirtualTable

@@ -4,7 +4,7 @@ import { ChoiceGroup } from '../components/ChoiceGroup.js'
 import { compareText } from '../compare-text.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
-import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate, plural } from '../format.js'
+import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate, shownOf } from '../format.js'
 
 interface PipesViewProps {
   pipes: ReadonlyMap<number, PipeView>
@@ -100,7 +100,7 @@ export function PipesView({ pipes, now, onClose }: PipesViewProps) {
         <SearchBox label="Filter pipes" value={query} onChange={setQuery} placeholder="peer or document id" />
         <ChoiceGroup<StateFilter> label="State" options={STATE_FILTERS} value={state} onChange={setState} />
         <span className="summary">
-          {rows.length === pipes.size ? plural(pipes.size, 'pipe') : `${formatCount(rows.length)} of ${plural(pipes.size, 'pipe')}`}
+          {shownOf(rows.length, pipes.size, 'pipe')}
         </span>
       </div>
       <VirtualTable

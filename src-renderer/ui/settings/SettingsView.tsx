@@ -24,17 +24,9 @@ const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as LimitName[]
 const THIS_MACHINE_ONLY = '127.0.0.1'
 
 /** The form's fields as typed: numbers stay text until saved, so a half-typed value is not lost. */
-interface Draft {
+type Draft = Omit<DesktopSettings, 'port' | 'limits'> & {
   port: string
-  listenAddress: string
-  advertise: boolean
-  advertiseInterfaces: string[]
-  relayName: string
-  adminToken: string
-  accessToken: string
-  allowPublic: boolean
   limits: Record<LimitName, string>
-  startAtLogin: boolean
 }
 
 const toDraft = (settings: DesktopSettings): Draft => ({

@@ -2,9 +2,11 @@ import { useDeferredValue, useMemo, useState } from 'react'
 import type { DocumentView, PipeView } from '../../../shared/relay-model.js'
 import { NO_TRAFFIC, trafficByDocument, type Traffic } from '../../model/traffic.js'
 import { compareText } from '../compare-text.js'
+import { ListView } from '../components/ListView.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
-import { formatBytes, formatCount, formatRate, shownOf } from '../format.js'
+import { formatCount, shownOf } from '../format.js'
+import { TRAFFIC_COLUMN } from './traffic-column.js'
 
 interface DocumentRow {
   document: DocumentView
@@ -23,7 +25,6 @@ const byId = (a: DocumentRow, b: DocumentRow) => compareText(a.document.id, b.do
 const byPeers = (a: DocumentRow, b: DocumentRow) => a.document.peers.length - b.document.peers.length
 const byLive = (a: DocumentRow, b: DocumentRow) => a.traffic.livePipes - b.traffic.livePipes
 const byWaiting = (a: DocumentRow, b: DocumentRow) => a.traffic.waitingPipes - b.traffic.waitingPipes
-const byTraffic = (a: DocumentRow, b: DocumentRow) => a.traffic.bytesPerSecond - b.traffic.bytesPerSecond || a.traffic.bytes - b.traffic.bytes
 
 const COLUMNS: Column<DocumentRow>[] = [
   {
@@ -55,14 +56,7 @@ const COLUMNS: Column<DocumentRow>[] = [
   },
   { id: 'live', header: 'Live pipes', width: '8.5rem', align: 'end', compare: byLive, cell: ({ traffic }) => formatCount(traffic.livePipes) },
   { id: 'waiting', header: 'Waiting', width: '7rem', align: 'end', compare: byWaiting, cell: ({ traffic }) => formatCount(traffic.waitingPipes) },
-  {
-    id: 'traffic',
-    header: 'Traffic',
-    width: '11rem',
-    align: 'end',
-    compare: byTraffic,
-    cell: ({ traffic }) => `${formatBytes(traffic.bytes)} · ${formatRate(traffic.bytesPerSecond)}`,
-  },
+  TRAFFIC_COLUMN,
 ]
 
 export function DocumentsView({ documents, pipes }: DocumentsViewProps) {
@@ -79,13 +73,11 @@ export function DocumentsView({ documents, pipes }: DocumentsViewProps) {
   }, [documents, traffic, deferredQuery])
 
   return (
-    <section className="list-view" aria-label="Documents">
-      <div className="toolbar">
-        <SearchBox label="Filter documents" value={query} onChange={setQuery} placeholder="document or peer id" />
-        <span className="summary">
-          {shownOf(rows.length, documents.size, 'document')}
-        </span>
-      </div>
+    <ListView
+      label="Documents"
+      filters={<SearchBox label="Filter documents" value={query} onChange={setQuery} placeholder="document or peer id" />}
+      summary={shownOf(rows.length, documents.size, 'document')}
+    >
       <VirtualTable
         label="Documents"
         rows={rows}
@@ -94,6 +86,6 @@ export function DocumentsView({ documents, pipes }: DocumentsViewProps) {
         initialSort={{ column: 'peers', direction: 'descending' }}
         empty={documents.size === 0 ? 'No peer has joined a document.' : 'No document matches the filter.'}
       />
-    </section>
+    </ListView>
   )
 }

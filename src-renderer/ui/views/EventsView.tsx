@@ -1,6 +1,7 @@
 import { useDeferredValue, useMemo, useState } from 'react'
 import type { RelayEvent, RelayEventKind } from '../../../shared/relay-model.js'
 import { ChoiceGroup } from '../components/ChoiceGroup.js'
+import { ListView } from '../components/ListView.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
 import { formatClock, formatCount, formatDateTime } from '../format.js'
@@ -91,16 +92,22 @@ export function EventsView({ events, missed }: { events: readonly RelayEvent[]; 
     )
   }, [events, category, deferredQuery])
   return (
-    <section className="list-view" aria-label="Event log">
-      <div className="toolbar">
-        <SearchBox label="Filter events" value={query} onChange={setQuery} placeholder="peer, document or reason" />
-        <ChoiceGroup<Category> label="Show" options={CATEGORIES} value={category} onChange={setCategory} />
-        <span className="summary">
+    <ListView
+      label="Event log"
+      filters={
+        <>
+          <SearchBox label="Filter events" value={query} onChange={setQuery} placeholder="peer, document or reason" />
+          <ChoiceGroup<Category> label="Show" options={CATEGORIES} value={category} onChange={setCategory} />
+        </>
+      }
+      summary={
+        <>
           {formatCount(rows.length)} of the latest {formatCount(events.length)}
           {missed > 0 && ` · ${formatCount(missed)} not received`}
-        </span>
-      </div>
+        </>
+      }
+    >
       <VirtualTable label="Event log" rows={rows} columns={COLUMNS} rowKey={event => event.seq} initialSort={{ column: 'time', direction: 'descending' }} empty="No events." />
-    </section>
+    </ListView>
   )
 }

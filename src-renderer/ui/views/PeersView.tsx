@@ -2,9 +2,11 @@ import { useDeferredValue, useMemo, useState } from 'react'
 import type { PeerView, PipeView } from '../../../shared/relay-model.js'
 import { NO_TRAFFIC, trafficByPeer, type Traffic } from '../../model/traffic.js'
 import { compareText } from '../compare-text.js'
+import { ListView } from '../components/ListView.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
-import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate, shownOf } from '../format.js'
+import { formatCount, formatDateTime, formatDuration, shownOf } from '../format.js'
+import { TRAFFIC_COLUMN } from './traffic-column.js'
 
 interface PeerRow {
   peer: PeerView
@@ -23,7 +25,6 @@ const byAddress = (a: PeerRow, b: PeerRow) => compareText(a.peer.address, b.peer
 const bySince = (a: PeerRow, b: PeerRow) => a.peer.connectedSince - b.peer.connectedSince
 const byDocuments = (a: PeerRow, b: PeerRow) => a.peer.documents.length - b.peer.documents.length
 const byPipes = (a: PeerRow, b: PeerRow) => a.traffic.livePipes + a.traffic.waitingPipes - (b.traffic.livePipes + b.traffic.waitingPipes)
-const byTraffic = (a: PeerRow, b: PeerRow) => a.traffic.bytesPerSecond - b.traffic.bytesPerSecond || a.traffic.bytes - b.traffic.bytes
 
 export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
   const [query, setQuery] = useState('')
@@ -81,14 +82,7 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
         compare: byPipes,
         cell: ({ traffic }) => formatCount(traffic.livePipes + traffic.waitingPipes),
       },
-      {
-        id: 'traffic',
-        header: 'Traffic',
-        width: '11rem',
-        align: 'end',
-        compare: byTraffic,
-        cell: ({ traffic }) => `${formatBytes(traffic.bytes)} · ${formatRate(traffic.bytesPerSecond)}`,
-      },
+      TRAFFIC_COLUMN,
       {
         id: 'actions',
         header: 'Actions',
@@ -104,13 +98,11 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
   )
 
   return (
-    <section className="list-view" aria-label="Peers">
-      <div className="toolbar">
-        <SearchBox label="Filter peers" value={query} onChange={setQuery} placeholder="id, address or document" />
-        <span className="summary">
-          {shownOf(rows.length, peers.size, 'peer')}
-        </span>
-      </div>
+    <ListView
+      label="Peers"
+      filters={<SearchBox label="Filter peers" value={query} onChange={setQuery} placeholder="id, address or document" />}
+      summary={shownOf(rows.length, peers.size, 'peer')}
+    >
       <VirtualTable
         label="Peers"
         rows={rows}
@@ -119,6 +111,6 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
         initialSort={{ column: 'since', direction: 'descending' }}
         empty={peers.size === 0 ? 'No peers are connected.' : 'No peer matches the filter.'}
       />
-    </section>
+    </ListView>
   )
 }

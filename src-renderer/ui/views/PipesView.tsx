@@ -2,6 +2,7 @@ import { useDeferredValue, useMemo, useState } from 'react'
 import type { PipeState, PipeView } from '../../../shared/relay-model.js'
 import { ChoiceGroup } from '../components/ChoiceGroup.js'
 import { compareText } from '../compare-text.js'
+import { ListView } from '../components/ListView.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
 import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate, shownOf } from '../format.js'
@@ -95,14 +96,16 @@ export function PipesView({ pipes, now, onClose }: PipesViewProps) {
   )
 
   return (
-    <section className="list-view" aria-label="Pipes">
-      <div className="toolbar">
-        <SearchBox label="Filter pipes" value={query} onChange={setQuery} placeholder="peer or document id" />
-        <ChoiceGroup<StateFilter> label="State" options={STATE_FILTERS} value={state} onChange={setState} />
-        <span className="summary">
-          {shownOf(rows.length, pipes.size, 'pipe')}
-        </span>
-      </div>
+    <ListView
+      label="Pipes"
+      filters={
+        <>
+          <SearchBox label="Filter pipes" value={query} onChange={setQuery} placeholder="peer or document id" />
+          <ChoiceGroup<StateFilter> label="State" options={STATE_FILTERS} value={state} onChange={setState} />
+        </>
+      }
+      summary={shownOf(rows.length, pipes.size, 'pipe')}
+    >
       <VirtualTable
         label="Pipes"
         rows={rows}
@@ -111,6 +114,6 @@ export function PipesView({ pipes, now, onClose }: PipesViewProps) {
         initialSort={{ column: 'age', direction: 'ascending' }}
         empty={pipes.size === 0 ? 'No pipes are open.' : 'No pipe matches the filter.'}
       />
-    </section>
+    </ListView>
   )
 }

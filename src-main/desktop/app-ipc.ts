@@ -1,16 +1,15 @@
 /** What each IPC channel does in the running app, over the controllers that do it. */
 import { networkInterfaces } from 'node:os'
-import type { WebContents } from 'electron'
 import { networkChoices } from './network-choices.js'
-import { notify, type InvokeHandlers, type SendHandlers } from './ipc-main.js'
+import type { InvokeHandlers, SendHandlers } from './ipc-main.js'
 import type { RelayLifecycle } from './relay-lifecycle.js'
 import type { SettingsStore } from './settings-store.js'
-import type { FeedSubscriber, WindowMonitorFeed } from './window-monitor-feed.js'
+import type { WindowMonitorTransport } from './window-monitor-transport.js'
 
 export interface AppControllers {
   settings: Pick<SettingsStore, 'settings' | 'update'>
   lifecycle: Pick<RelayLifecycle, 'status'>
-  feed: Pick<WindowMonitorFeed, 'subscribe' | 'unsubscribe' | 'perform'>
+  feed: Pick<WindowMonitorTransport, 'subscribe' | 'unsubscribe' | 'perform'>
   /** shell.openPath on the logs folder: resolves with an error message, or '' when it opened. */
   openLogsFolder(): Promise<string>
 }
@@ -28,17 +27,9 @@ export function appIpcHandlers({ settings, lifecycle, feed, openLogsFolder }: Ap
       },
     },
     send: {
-      'monitor:subscribe': (_nothing, sender) => feed.subscribe(feedSubscriber(sender)),
+      'monitor:subscribe': (_nothing, sender) => feed.subscribe(sender),
       'monitor:unsubscribe': (_nothing, sender) => feed.unsubscribe(sender.id),
-      'monitor:request': (request, sender) => feed.perform(feedSubscriber(sender), request),
+      'monitor:request': (request, sender) => feed.perform(sender, request),
     },
-  }
-}
-
-function feedSubscriber(contents: WebContents): FeedSubscriber {
-  return {
-    id: contents.id,
-    isDestroyed: () => contents.isDestroyed(),
-    send: message => notify(contents, 'monitor:message', message),
   }
 }

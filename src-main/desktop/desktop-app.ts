@@ -5,6 +5,7 @@
 import path from 'node:path'
 import { BrowserWindow, Menu, Tray, app, clipboard, ipcMain, nativeImage, powerMonitor, protocol, session, shell } from 'electron'
 import { loadDashboardFiles } from '../monitoring/dashboard-files.js'
+import { MonitorPublisher } from '../monitoring/monitor-publisher.js'
 import { VERSION } from '../version.js'
 import { describeSettingsChange, logLifecycle } from './activity-log.js'
 import { appIpcHandlers } from './app-ipc.js'
@@ -23,7 +24,7 @@ import { TrayController } from './tray-controller.js'
 import { trayIconFile } from './tray-icons.js'
 import { shareableUrl, type TrayAction, type TrayIconState } from './tray-model.js'
 import { WindowController } from './window-controller.js'
-import { WindowMonitorFeed } from './window-monitor-feed.js'
+import { WindowMonitorTransport } from './window-monitor-transport.js'
 import { guardSession, guardWebContents } from './window-security.js'
 import { xdgAutostartDir } from './xdg-autostart.js'
 
@@ -64,8 +65,9 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
   const dashboardFiles = loadDashboardFiles(paths.renderer)
   const lifecycle = new RelayLifecycle(lifecycleOptions(settings.settings), { startAdvertising: relayDiscoveryStarter(log), dashboardFiles })
   logLifecycle(lifecycle, log)
-  const feed = new WindowMonitorFeed()
-  lifecycle.on('relay', relay => feed.watch(relay))
+  const monitor = new MonitorPublisher()
+  lifecycle.on('relay', relay => monitor.follow(relay))
+  const feed = new WindowMonitorTransport(monitor)
 
   protocol.handle(APP_SCHEME, appRequestHandler(dashboardFiles))
   guardSession(session.defaultSession)

@@ -4,7 +4,8 @@ import { DASHBOARD_PREFIX, MONITOR_PATH, SIGN_IN_PATH } from '../../shared/monit
 import type { RelayExtension, RelayServer } from '../relay/relay-server.js'
 import { AdminAccess, isSameOrigin } from './admin-access.js'
 import { loadDashboardFiles, type DashboardFile } from './dashboard-files.js'
-import { MonitorServer, type MonitorServerOptions } from './monitor-server.js'
+import { MonitorPublisher } from './monitor-publisher.js'
+import { MonitorSocketTransport } from './monitor-socket.js'
 import { LANDING_PAGE_CSP } from '../relay/http-pages.js'
 import { publicPage } from './public-page.js'
 
@@ -13,7 +14,8 @@ export interface DashboardOptions {
   adminToken?: string
   /** The built dashboard; read from dist/renderer when omitted. */
   files?: Map<string, DashboardFile>
-  monitor?: MonitorServerOptions
+  /** The feed its monitoring socket carries, when its owner shares it with other transports; else one of its own. */
+  monitor?: MonitorPublisher
 }
 
 /** The bundle loads only from the relay itself; React sets styles through the CSSOM, which CSP allows. */
@@ -29,7 +31,8 @@ const MAX_SIGN_IN_BYTES = 4096
  * Visitors without access get a public page with counts and no ids.
  */
 export class DashboardExtension implements RelayExtension {
-  readonly monitor: MonitorServer
+  readonly monitor: MonitorPublisher
+  private readonly monitorSocket: MonitorSocketTransport
   private readonly access: AdminAccess
   private readonly files: Map<string, DashboardFile> | undefined
 
@@ -39,7 +42,8 @@ export class DashboardExtension implements RelayExtension {
   ) {
     this.access = new AdminAccess(options.adminToken)
     this.files = options.files ?? loadDashboardFiles()
-    this.monitor = new MonitorServer(relay, options.monitor)
+    this.monitor = options.monitor ?? new MonitorPublisher(relay)
+    this.monitorSocket = new MonitorSocketTransport(this.monitor)
   }
 
   /** False when `npm run build:dashboard` has not run; the relay then serves the public page only. */
@@ -65,7 +69,7 @@ export class DashboardExtension implements RelayExtension {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if ((req.url ?? '').split('?')[0] !== MONITOR_PATH) return false
     if (this.access.allowsUpgrade(req)) {
-      this.monitor.handleUpgrade(req, socket, head)
+      this.monitorSocket.handleUpgrade(req, socket, head)
     } else {
       const body = 'the monitoring feed answers this machine, or the admin token\n'
       socket.on('error', () => socket.destroy())
@@ -75,7 +79,7 @@ export class DashboardExtension implements RelayExtension {
   }
 
   close(): Promise<void> {
-    return this.monitor.close()
+    return this.monitorSocket.close()
   }
 
   private servePage(req: IncomingMessage, res: ServerResponse, problem?: string, status = 200): void {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DashboardExtension } from '../../src-main/monitoring/dashboard-extension.js'
+import { MonitorPublisher } from '../../src-main/monitoring/monitor-publisher.js'
 import type { RelayServer } from '../../src-main/relay/relay-server.js'
-import { openPeer, startRelay, type RawPeer } from '../helpers/relay.js'
+import { eventually, openPeer, startRelay, type RawPeer } from '../helpers/relay.js'
 import { MonitorClient } from './monitor-client.js'
 
 let relay: RelayServer
@@ -11,7 +12,7 @@ const opened: { close(): unknown }[] = []
 
 beforeEach(async () => {
   ;({ relay, url } = await startRelay())
-  dashboard = new DashboardExtension(relay, { files: new Map(), monitor: { intervalMs: 200, minIntervalMs: 50 } })
+  dashboard = new DashboardExtension(relay, { files: new Map(), monitor: new MonitorPublisher(relay, { intervalMs: 200, minIntervalMs: 50 }) })
   relay.use(dashboard)
 })
 
@@ -112,8 +113,8 @@ describe('monitoring socket', () => {
     expect(relay.listenerCount('event')).toBe(listenersBefore + 1)
     await first.close()
     await second.close()
-    await new Promise(resolve => setTimeout(resolve, 50))
-    expect(dashboard.monitor.subscriberCount).toBe(0)
+    // The relay hears of the close after the dashboard does.
+    await eventually(() => dashboard.monitor.subscriberCount === 0, 5_000, 'the relay to see both dashboards go')
     expect(relay.listenerCount('event')).toBe(listenersBefore)
   })
 

@@ -100,7 +100,7 @@ describe('a relay with 5,000 peers and 1,000 pipes', () => {
         // Time passes between publishes, so the traffic and the churn change what is sent.
         await sleep(100)
         const started = performance.now()
-        // What MonitorServer.publish does once, whatever the number of dashboards.
+        // What MonitorPublisher.publish does once, whatever the number of dashboards.
         const update = JSON.stringify(feed.advance(relay.snapshot()))
         costs.push(performance.now() - started)
         bytes += update.length

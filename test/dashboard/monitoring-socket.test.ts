@@ -1,18 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DashboardExtension } from '../../src-main/monitoring/dashboard-extension.js'
 import { MonitorPublisher } from '../../src-main/monitoring/monitor-publisher.js'
 import type { RelayServer } from '../../src-main/relay/relay-server.js'
-import { eventually, openPeer, startRelay, type RawPeer } from '../helpers/relay.js'
+import { eventually, nextEvent, openPeer, startRelay, type RawPeer } from '../helpers/relay.js'
 import { MonitorClient } from './monitor-client.js'
 
 let relay: RelayServer
 let url: string
 let dashboard: DashboardExtension
+const MAX_QUEUED_BYTES = 64 * 1024
 const opened: { close(): unknown }[] = []
 
 beforeEach(async () => {
   ;({ relay, url } = await startRelay())
-  dashboard = new DashboardExtension(relay, { files: new Map(), monitor: new MonitorPublisher(relay, { intervalMs: 200, minIntervalMs: 50 }) })
+  dashboard = new DashboardExtension(relay, { files: new Map(), monitor: new MonitorPublisher(relay, { intervalMs: 200, minIntervalMs: 20, maxQueuedBytes: MAX_QUEUED_BYTES }) })
   relay.use(dashboard)
 })
 
@@ -116,6 +117,42 @@ describe('monitoring socket', () => {
     // The relay hears of the close after the dashboard does.
     await eventually(() => dashboard.monitor.subscriberCount === 0, 5_000, 'the relay to see both dashboards go')
     expect(relay.listenerCount('event')).toBe(listenersBefore)
+  })
+
+  it('skips a dashboard that stops reading, so the relay queues little for it, and starts it over with a snapshot once it drains', async () => {
+    // One peer in 1,000 documents with long ids: every change to it re-sends about 400 KB.
+    const documents = Array.from({ length: 1_000 }, (_, i) => `${'d'.repeat(400)}-${i}`)
+    const big = await peer('/introduction/big')
+    for (let i = 0; i < documents.length; i += 100) big.sendControl({ type: 'Join', documentIds: documents.slice(i, i + 100) })
+    const slow = await monitor()
+    await slow.waitFor(state => state.peers.get('big')?.documents.length === documents.length, 'all documents')
+    slow.socket.pause()
+    const receivedBefore = slow.messages.length
+    const reads = vi.spyOn(relay, 'snapshot')
+    const queued = () => [...dashboard.monitor['subscribers'].keys()][0]!.queuedBytes
+    let joined = true
+    const publishChange = async () => {
+      const type = joined ? 'Leave' : 'Join'
+      joined = !joined
+      const changed = nextEvent(relay, event => event.kind === type.toLowerCase())
+      big.sendControl({ type, documentIds: [documents[0]] })
+      await changed
+      const before = reads.mock.calls.length
+      await eventually(() => reads.mock.calls.length > before, 5_000, 'a publish')
+    }
+
+    // Until the kernel's socket buffers are full and the relay's own queue passes the limit.
+    while (queued() <= MAX_QUEUED_BYTES) await publishChange()
+    const queuedWhenBehind = queued()
+    for (let i = 0; i < 10; i++) await publishChange()
+    expect(queued()).toBeLessThanOrEqual(queuedWhenBehind)
+
+    slow.socket.resume()
+    big.sendControl({ type: 'Leave', documentIds: documents.slice(0, 10) })
+    await slow.waitFor(state => state.peers.get('big')?.documents.length === documents.length - 10, 'the latest state', 10_000)
+    const sinceResumed = slow.messages.slice(receivedBefore)
+    expect(sinceResumed.filter(message => message.type === 'snapshot')).toHaveLength(1)
+    expect(sinceResumed.length).toBeLessThan(reads.mock.calls.length)
   })
 
   it('closes dashboards with 1001 when the relay shuts down', async () => {

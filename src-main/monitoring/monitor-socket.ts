@@ -58,7 +58,9 @@ export class MonitorSocketTransport {
 
   private adopt(socket: WebSocket): void {
     const sink = new SocketSink(socket)
-    // Others may have taken the last places during the handshake.
+    socket.on('error', () => socket.terminate())
+    // ws completes the handshake synchronously, so the check before it holds; should that change,
+    // a socket the publisher will not feed must not stay open.
     if (!this.publisher.subscribe(sink)) {
       socket.close(1013, 'too many dashboards are open')
       return
@@ -67,7 +69,6 @@ export class MonitorSocketTransport {
     this.heartbeat ??= setInterval(() => this.pingSinks(), HEARTBEAT_MS).unref()
     socket.on('message', (data: RawData, isBinary: boolean) => this.onRequest(sink, data as Buffer, isBinary))
     socket.on('pong', () => (sink.answeredPing = true))
-    socket.on('error', () => socket.terminate())
     socket.on('close', () => {
       this.publisher.unsubscribe(sink)
       this.sinks.delete(sink)

@@ -43,6 +43,7 @@ describeOnLan(capability, 'lan-client installed from its npm pack tarball, run w
     mkdirSync(appDir)
     writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'lan-app', private: true, type: 'module' }))
     copyFileSync(join(REPO_ROOT, 'test/discovery/agents/packaged-app.mjs'), join(appDir, 'app.mjs'))
+    copyFileSync(join(REPO_ROOT, 'test/discovery/agents/packaged-app-types.ts'), join(appDir, 'types.ts'))
     // The published Client at the version the repository tests against; npm's cache serves it.
     const { devDependencies } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
     const tarballs = packed.map(file => join(dir, file.filename))
@@ -78,6 +79,14 @@ describeOnLan(capability, 'lan-client installed from its npm pack tarball, run w
     const client = JSON.parse(readFileSync(join(appDir, 'node_modules/@switchboard/lan-client/package.json'), 'utf8')) as Record<string, unknown>
     expect(client).toMatchObject({ dependencies: { '@switchboard/lan-mdns': '0.1.0' }, peerDependencies: { '@localfirst/relay': '^4.2.2' } })
   })
+
+  test('a TypeScript app type-checks against the installed .d.ts files', async () => {
+    // The app has no @types/node of its own: the repository's stands in for the one a real app installs.
+    const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc')
+    const options = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--target', 'es2022', '--typeRoots', join(REPO_ROOT, 'node_modules/@types'), '--types', 'node']
+    const checked = await run(process.execPath, [tsc, ...options, 'types.ts'], { cwd: appDir }).catch((error: { stdout: string }) => error)
+    expect(checked.stdout).toBe('')
+  }, 30_000)
 
   test('two clients with no url, on two hosts, find the relay on a third and pipe through it both ways', async () => {
     const relay = startRelay(relayHost, { hostname: 'relay-p', idFile: join(dir, 'relay-id') })

@@ -1,5 +1,5 @@
 import react from '@vitejs/plugin-react'
-import { defineConfig } from 'vite'
+import { defaultClientConditions, defineConfig } from 'vite'
 
 /**
  * Builds the dashboard into dist/renderer, which the relay serves: index.html at `/`, everything
@@ -11,6 +11,8 @@ export default defineConfig({
   root: 'src-renderer',
   base: '/_switchboard/',
   plugins: [react()],
+  // The workspace package @switchboard/lan-mdns is bundled from its TypeScript source.
+  resolve: { conditions: ['@switchboard/source', ...defaultClientConditions] },
   build: {
     outDir: '../dist/renderer',
     emptyOutDir: true,

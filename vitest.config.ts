@@ -1,6 +1,20 @@
+import { defaultClientConditions, defaultServerConditions, type Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
 
+/**
+ * The workspace packages (lan-mdns, lan-client) run from their TypeScript source, as tsc checks
+ * them, in every environment: the tests' own, SSR, and the one that runs the global setup.
+ */
+const sourceCondition: Plugin = {
+  name: 'switchboard-source-condition',
+  configEnvironment: (name, config) => {
+    const defaults = name === 'client' ? defaultClientConditions : defaultServerConditions
+    return { resolve: { conditions: ['@switchboard/source', ...(config.resolve?.conditions ?? defaults)] } }
+  },
+}
+
 export default defineConfig({
+  plugins: [sourceCondition],
   test: {
     // .tsx: the dashboard's component tests (each picks jsdom with a `@vitest-environment` comment).
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],

@@ -28,8 +28,8 @@ export interface IntroductionMessage {
   documentIds: string[]
 }
 
-/** The wire protocol a relay speaks, as carried in discovery records. */
-export const WIRE_PROTOCOL = 'localfirst-relay/4'
+// Defined with the service description, whose choice rule compares it: one value for both sides.
+export { WIRE_PROTOCOL } from '@switchboard/lan-mdns/relay-service'
 
 /** Longest peer or document id accepted, in UTF-16 code units; longer ids are malformed input. */
 export const MAX_ID_LENGTH = 512

@@ -3,7 +3,7 @@
  * health endpoint read snapshots of it. Times are epoch milliseconds.
  */
 import type { CloseKind } from './close-codes.js'
-import { SERVICE_TYPE, type DiscoveredRelay, type RelayTxt } from './discovery.js'
+import { SERVICE_TYPE, type DiscoveredRelay, type RelayTxt } from '@switchboard/lan-mdns/relay-service'
 import type { RelayLimits } from './limits.js'
 
 export interface PeerCollision {
@@ -178,7 +178,7 @@ export interface AdvertisingView {
   errors: { at: number; message: string }[]
   /** Other relays seen on the LAN, in choice order. */
   otherRelays: DiscoveredRelay[]
-  /** Whether clients on the LAN pick this relay by the choice rule (shared/discovery.ts). */
+  /** Whether clients on the LAN pick this relay by the choice rule (`chooseRelay`). */
   chosen: boolean
 }
 

@@ -6,9 +6,8 @@
  */
 import { EventEmitter } from 'node:events'
 import { hostname as machineHostname, networkInterfaces } from 'node:os'
-import type { RelayTxt } from '../../shared/discovery.js'
+import type { MdnsSocket, RelayTxt } from '@switchboard/lan-mdns'
 import type { AdvertisingState, AdvertisingView } from '../../shared/relay-model.js'
-import type { MdnsSocket } from '../../lan-client/mdns-socket.js'
 import { Link } from './link.js'
 import { findConflict, probeNames, type OwnNames } from './name-conflicts.js'
 import { NetworkWatch, type NetworkWatchOptions } from './network-watch.js'

@@ -4,7 +4,7 @@
  * carry that interface's addresses (a client can dial an address only on the network it heard it).
  */
 import { setTimeout as delay } from 'node:timers/promises'
-import { MdnsEndpoint, respond, type MdnsRecord, type MdnsSocket } from '../../lan-client/mdns-socket.js'
+import { MdnsEndpoint, respond, type MdnsRecord, type MdnsSocket } from '@switchboard/lan-mdns'
 import type { ChosenInterface } from './interfaces.js'
 import { goodbyeRecords, retiredRecords } from './service-records.js'
 

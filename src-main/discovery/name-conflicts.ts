@@ -7,8 +7,7 @@
  * goodbyes for the other host's records.
  */
 import { setTimeout as delay } from 'node:timers/promises'
-import { decodeTxt } from '../../lan-client/relay-browser.js'
-import { sameName, type MdnsPacket, type MdnsRecord, type MdnsSocket } from '../../lan-client/mdns-socket.js'
+import { decodeTxt, sameName, type MdnsPacket, type MdnsRecord, type MdnsSocket } from '@switchboard/lan-mdns'
 
 export interface OwnNames {
   /** Full instance name, `<instance>._lf-relay._tcp.local`. */

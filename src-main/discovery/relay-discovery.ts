@@ -6,17 +6,17 @@
 import { EventEmitter } from 'node:events'
 import { hostname as machineHostname, networkInterfaces } from 'node:os'
 import {
+  RelayBrowser,
   SERVICE_TYPE,
+  WIRE_PROTOCOL,
   chooseRelay,
   rankRelays,
   relayUrl,
   type DiscoveredRelay,
-  type DiscoveryDocument,
   type RelayTxt,
-} from '../../shared/discovery.js'
-import { WIRE_PROTOCOL } from '../../shared/protocol.js'
+} from '@switchboard/lan-mdns'
+import type { DiscoveryDocument } from '../../shared/discovery.js'
 import { advertisingOff, type AdvertisingView } from '../../shared/relay-model.js'
-import { RelayBrowser } from '../../lan-client/relay-browser.js'
 import type { RelayServer } from '../relay/relay-server.js'
 import { VERSION } from '../version.js'
 import { Advertiser, hostLabel } from './advertiser.js'

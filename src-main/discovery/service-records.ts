@@ -5,8 +5,7 @@
  * records list every interface's addresses, Docker and VPN bridges included.
  */
 import { isIPv4 } from 'node:net'
-import { SERVICE_NAME, encodeRelayTxt, type RelayTxt } from '../../shared/discovery.js'
-import type { MdnsRecord } from '../../lan-client/mdns-socket.js'
+import { SERVICE_NAME, encodeRelayTxt, type MdnsRecord, type RelayTxt } from '@switchboard/lan-mdns'
 
 const SERVICES_META_NAME = '_services._dns-sd._udp.local'
 

@@ -9,19 +9,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import {
-  DISCOVERY_PATH,
+  RecordCache,
+  RelayBrowser,
+  WIRE_PROTOCOL,
   chooseRelay,
   encodeRelayTxt,
   parseRelayTxt,
   rankRelays,
   type DiscoveredRelay,
-  type DiscoveryDocument,
   type RelayTxt,
-} from '../../shared/discovery.js'
-import { WIRE_PROTOCOL } from '../../shared/protocol.js'
+} from '@switchboard/lan-mdns'
+import { DISCOVERY_PATH, type DiscoveryDocument } from '../../shared/discovery.js'
 import type { AdvertisingView } from '../../shared/relay-model.js'
-import { RelayBrowser } from '../../lan-client/relay-browser.js'
-import { RecordCache } from '../../lan-client/record-cache.js'
 import { parseRelayArgs } from '../../src-main/cli/options.js'
 import { describeAdvertisingChange } from '../../src-main/discovery/advertising-format.js'
 import { hostLabel } from '../../src-main/discovery/advertiser.js'

@@ -4,9 +4,8 @@
  * say goodbye and crash on cue. The same behaviour across real hosts is in lan.test.ts.
  */
 import { afterEach, describe, expect, test } from 'vitest'
-import { WIRE_PROTOCOL } from '../../shared/protocol.js'
-import { Client, type PeerEventPayload } from '../../lan-client/client.js'
-import { RelayBrowser } from '../../lan-client/relay-browser.js'
+import { Client, RelayBrowser, type PeerEventPayload } from '@switchboard/lan-client'
+import { WIRE_PROTOCOL } from '@switchboard/lan-mdns'
 import type { RelayServer } from '../../src-main/relay/relay-server.js'
 import { eventually, startRelay } from '../helpers/relay.js'
 import { ScriptedMdns, type ScriptedRelay } from './helpers/scripted-mdns.js'

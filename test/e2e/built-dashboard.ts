@@ -18,8 +18,11 @@ function builtAt(): number {
   }
 }
 
+// The dashboard bundles @switchboard/lan-mdns/relay-service from lan-mdns/src.
+const SOURCE_DIRS = ['src-renderer', 'shared', 'lan-mdns/src']
+
 const isStale = () =>
-  builtAt() < Math.max(newestSource(path.join(REPO_ROOT, 'src-renderer')), newestSource(path.join(REPO_ROOT, 'shared')), statSync(path.join(REPO_ROOT, 'vite.config.ts')).mtimeMs)
+  builtAt() < Math.max(...SOURCE_DIRS.map(dir => newestSource(path.join(REPO_ROOT, dir))), statSync(path.join(REPO_ROOT, 'vite.config.ts')).mtimeMs)
 
 /**
  * Vitest's global setup (once, before any test file): `npm test` has built the dashboard already

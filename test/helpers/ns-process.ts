@@ -119,9 +119,9 @@ export async function killAll(): Promise<void> {
   await Promise.all(left.map(started => started.exited))
 }
 
-/** A node process running a TypeScript file of this repo inside the namespace. */
+/** A node process running a TypeScript file of this repo inside the namespace (the workspace packages from source too). */
 export function nodeIn(host: Host, script: string, args: string[] = [], options: NsProcessOptions = {}): NsProcess {
-  return new NsProcess(host, [process.execPath, '--import', 'tsx', script, ...args], options)
+  return new NsProcess(host, [process.execPath, '--conditions=@switchboard/source', '--import', 'tsx', script, ...args], options)
 }
 
 /** The LAN agent (agents/lan-agent.ts) on a host, ready for commands. */

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Configuration } from 'electron-builder'
-import { SERVICE_TYPE } from '../../../shared/discovery.js'
+import { SERVICE_TYPE } from '@switchboard/lan-mdns/relay-service'
 import { MAIN_BUNDLE, PRELOAD_BUNDLE } from '../app-paths.js'
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..')

@@ -1,5 +1,5 @@
 /**
- * Bundles the main process (ESM, one file, npm packages left to node_modules) and the preload
+ * Bundles the main process (ESM, one file, registry packages left to node_modules) and the preload
  * script (CommonJS, self-contained: a sandboxed preload can require nothing but `electron`).
  * `npm run build:desktop`; `npm start` and `npm run dist` run it too.
  */
@@ -25,6 +25,20 @@ function bakedVersion(): Plugin {
   }
 }
 
+/**
+ * Registry packages stay in node_modules, where electron-builder puts package.json's dependencies.
+ * This repository's own workspace packages (@switchboard/*) are not among them: they are bundled,
+ * from their source.
+ */
+function workspacePackagesBundled(): Plugin {
+  return {
+    name: 'workspace-packages-bundled',
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, args => (args.path.startsWith('@switchboard/') ? undefined : { path: args.path, external: true }))
+    },
+  }
+}
+
 export async function bundleDesktop(outDir: string = path.join(REPO_ROOT, DESKTOP_BUNDLE_DIR)): Promise<void> {
   await Promise.all([
     build({
@@ -35,9 +49,9 @@ export async function bundleDesktop(outDir: string = path.join(REPO_ROOT, DESKTO
       format: 'esm',
       // Electron 42 runs Node 24.
       target: 'node22',
-      packages: 'external',
+      conditions: ['@switchboard/source'],
       sourcemap: 'linked',
-      plugins: [bakedVersion()],
+      plugins: [bakedVersion(), workspacePackagesBundled()],
       logLevel: 'warning',
     }),
     build({

@@ -1,4 +1,4 @@
-import { chooseRelay } from '../../../shared/discovery.js'
+import { chooseRelay } from '@switchboard/lan-mdns/relay-service'
 import type { AdvertisingState, AdvertisingView } from '../../../shared/relay-model.js'
 import { formatClock } from '../format.js'
 

@@ -11,7 +11,7 @@
  *   {"do":"fetch","url":"...","method":"GET","headers":{...}} → {"ev":"fetched","status","headers","body"}
  */
 import { createInterface } from 'node:readline'
-import { Client, discoverRelays, watchRelays, type DiscoveredRelay, type PipeSocket } from '../../../lan-client/index.js'
+import { Client, discoverRelays, watchRelays, type DiscoveredRelay, type PipeSocket } from '@switchboard/lan-client'
 
 type Command =
   | { do: 'watch' }

@@ -4,8 +4,7 @@
  * loopback; everything that really multicasts runs in namespaces.
  */
 import { EventEmitter } from 'node:events'
-import type { RelayTxt } from '../../../shared/discovery.js'
-import type { MdnsRecord, MdnsSocket, RecordType } from '../../../lan-client/mdns-socket.js'
+import type { MdnsRecord, MdnsSocket, RecordType, RelayTxt } from '@switchboard/lan-mdns'
 import { goodbyeRecords, instanceFqdn, serviceRecords } from '../../../src-main/discovery/service-records.js'
 
 export interface ScriptedRelay {

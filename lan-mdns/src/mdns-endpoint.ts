@@ -45,7 +45,7 @@ export interface MdnsSocket {
 }
 
 /** bonjour-service's responder: answers queries (with SRV, TXT and addresses as additionals) from what is registered. */
-interface Responder {
+export interface MdnsResponder {
   register(records: MdnsRecord[]): void
   /** Drops every registered record with the name and type of each given record. */
   unregister(records: MdnsRecord[]): void
@@ -65,7 +65,7 @@ const READY_TIMEOUT_MS = 3_000
 
 export class MdnsEndpoint {
   readonly socket: MdnsSocket
-  readonly responder: Responder
+  readonly responder: MdnsResponder
   private readonly bonjour: Bonjour
   private closed: Promise<void> | undefined
 
@@ -75,7 +75,7 @@ export class MdnsEndpoint {
     // see multicast. The callback takes the responder's send errors, which bonjour would throw.
     const config = options.interface ? { interface: options.interface, bind: '0.0.0.0' } : {}
     this.bonjour = new Bonjour(config as object, problem)
-    const server = (this.bonjour as unknown as { server: Responder & { mdns: MdnsSocket } }).server
+    const server = (this.bonjour as unknown as { server: MdnsResponder & { mdns: MdnsSocket } }).server
     this.socket = server.mdns
     this.responder = server
     this.socket.on('warning', problem)
@@ -120,6 +120,3 @@ function describeSocketError(error: NodeJS.ErrnoException): string {
 export function respond(socket: MdnsSocket, records: MdnsRecord[]): Promise<Error | undefined> {
   return new Promise(resolve => socket.respond({ answers: records }, error => resolve(error ?? undefined)))
 }
-
-/** DNS names compare case-insensitively. */
-export const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()

@@ -1,12 +1,13 @@
 /**
  * Browses the LAN for `_lf-relay._tcp` relays and keeps the list current: relays that announce,
- * answer, change address, say goodbye, or stop answering. Apps use it through `watchRelays` and the
- * drop-in Client; relays use it to see each other.
+ * answer, change address, say goodbye, or stop answering. Apps use it through @switchboard/lan-client
+ * (`watchRelays`, the drop-in Client); relays use it to see each other.
  */
 import { EventEmitter } from 'node:events'
-import { SERVICE_NAME, parseRelayTxt, rankRelays, relayUrl, type DiscoveredRelay } from '../shared/discovery.js'
-import { MdnsEndpoint, sameName, type MdnsEndpointOptions, type MdnsPacket, type MdnsRecord, type MdnsSocket, type RecordType } from './mdns-socket.js'
+import { MdnsEndpoint, type MdnsEndpointOptions, type MdnsPacket, type MdnsRecord, type MdnsSocket, type RecordType } from './mdns-endpoint.js'
 import { RecordCache, type CachedRecord } from './record-cache.js'
+import { decodeTxt, sameName } from './record-data.js'
+import { SERVICE_NAME, parseRelayTxt, rankRelays, relayUrl, type DiscoveredRelay } from './relay-service.js'
 
 const INSTANCE_SUFFIX = `.${SERVICE_NAME}`.toLowerCase()
 
@@ -20,7 +21,7 @@ const FOLLOW_UP_INTERVAL_MS = 1_000
 const VERIFY_TIMEOUT_MS = 1_000
 
 export interface RelayBrowserEvents {
-  /** Every relay now visible, in choice order (shared/discovery.ts): the first usable one is the pick. */
+  /** Every relay now visible, in choice order (relay-service.ts): the first usable one is the pick. */
   change: [DiscoveredRelay[]]
   up: [DiscoveredRelay]
   down: [DiscoveredRelay]
@@ -242,16 +243,3 @@ const latest = (records: CachedRecord[]) => records.reduce<CachedRecord | undefi
 const srvData = (record: CachedRecord) => record.data as { target: string; port: number }
 
 const instanceName = (instance: string) => instance.slice(0, instance.length - INSTANCE_SUFFIX.length)
-
-/** TXT strings `key=value`; keys are case-insensitive (RFC 6763 §6.4), the first of a key wins. */
-export function decodeTxt(data: unknown): Record<string, string> {
-  const entries: Record<string, string> = {}
-  for (const part of Array.isArray(data) ? data : []) {
-    const text = Buffer.from(part as Uint8Array).toString('utf8')
-    const equals = text.indexOf('=')
-    if (equals <= 0) continue
-    const key = text.slice(0, equals).toLowerCase()
-    if (!Object.hasOwn(entries, key)) entries[key] = text.slice(equals + 1)
-  }
-  return entries
-}

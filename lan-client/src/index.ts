@@ -4,5 +4,4 @@
  */
 export { Client, type ClientEvents, type ClientOptions, type PeerEventPayload, type PeerSocketMap, type PipeSocket } from './client.js'
 export { discoverRelays, watchRelays, type DiscoverOptions } from './discover.js'
-export { RelayBrowser, type RelayBrowserEvents } from './relay-browser.js'
-export { chooseRelay, rankRelays, type DiscoveredRelay, type DiscoveryDocument } from '../shared/discovery.js'
+export { RelayBrowser, chooseRelay, rankRelays, type DiscoveredRelay, type MdnsEndpointOptions, type RelayBrowserEvents } from '@switchboard/lan-mdns'

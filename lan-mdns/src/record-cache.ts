@@ -3,7 +3,7 @@
  * own Browser cannot serve a client that must follow relays: it never refreshes or expires entries,
  * never updates addresses of a service it knows, and ignores the cache-flush bit.
  */
-import type { MdnsRecord } from './mdns-socket.js'
+import type { MdnsRecord } from './mdns-endpoint.js'
 
 export interface CachedRecord {
   name: string

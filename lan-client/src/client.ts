@@ -1,6 +1,6 @@
 /**
  * A drop-in for the published `@localfirst/relay` Client whose `url` may be omitted: it then finds
- * the relay on the LAN by the choice rule (shared/discovery.ts) and follows it — to another relay
+ * the relay on the LAN by the choice rule (`chooseRelay`) and follows it — to another relay
  * when its relay leaves or a better one appears, to a new address when its relay's changes.
  *
  * Each relay it uses gets its own published Client, unchanged; this class forwards that Client's
@@ -9,9 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { Client as PublishedClient } from '@localfirst/relay/Client.js'
-import { chooseRelay, type DiscoveredRelay } from '../shared/discovery.js'
-import type { MdnsEndpointOptions } from './mdns-socket.js'
-import { RelayBrowser } from './relay-browser.js'
+import { RelayBrowser, chooseRelay, type DiscoveredRelay, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
 
 type PublishedOptions = ConstructorParameters<typeof PublishedClient>[0]
 /** A pipe to a peer for one document, as the published Client hands it out. */

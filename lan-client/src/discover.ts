@@ -1,8 +1,6 @@
 /** One-shot and continuous discovery of the relays on the LAN. */
 import { setTimeout as delay } from 'node:timers/promises'
-import type { DiscoveredRelay } from '../shared/discovery.js'
-import type { MdnsEndpointOptions } from './mdns-socket.js'
-import { RelayBrowser } from './relay-browser.js'
+import { RelayBrowser, type DiscoveredRelay, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
 
 export interface DiscoverOptions extends MdnsEndpointOptions {
   /** How long to listen for answers, in ms (default 1000). Relays answer within milliseconds. */

@@ -39,7 +39,7 @@ type AdvertiserView = Pick<AdvertisingView, 'state' | 'reason' | 'instanceName' 
 export class Advertiser extends EventEmitter<AdvertiserEvents> {
   private readonly watch: NetworkWatch
   private readonly links = new Map<string, Link>()
-  private readonly label: string
+  private label: string
   private instanceAttempt = 1
   private hostAttempt = 1
   /** Whether the current names were probed free on every open link. */
@@ -72,6 +72,26 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
       skippedInterfaces: this.watch.selection.skipped,
       errors: [...this.errors],
     }
+  }
+
+  /**
+   * New TXT values, name or interfaces while advertising. A new name is probed and announced, with
+   * goodbyes for the old one in the same packet; new TXT values are announced with the cache-flush
+   * bit; interfaces no longer wanted get their goodbyes and new ones are joined.
+   */
+  reconfigure({ txt, hostname, pinned }: Pick<AdvertiserOptions, 'txt' | 'hostname' | 'pinned'>): void {
+    if (this.stopped) return
+    this.options.txt = txt
+    const label = hostLabel(hostname ?? machineHostname())
+    if (label !== this.label) {
+      this.label = label
+      this.instanceAttempt = 1
+      this.hostAttempt = 1
+      this.claimed = false
+    }
+    this.options.pinned = pinned
+    this.watch.check()
+    this.schedule()
   }
 
   get sockets(): MdnsSocket[] {

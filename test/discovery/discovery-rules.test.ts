@@ -19,7 +19,7 @@ import {
   type RelayTxt,
 } from '../../shared/discovery.js'
 import { WIRE_PROTOCOL } from '../../shared/protocol.js'
-import type { AdvertisingView } from '../../shared/relay-model.js'
+import { advertisingOff, type AdvertisingOffReason, type AdvertisingView } from '../../shared/relay-model.js'
 import { RelayBrowser } from '../../lan-client/relay-browser.js'
 import { RecordCache } from '../../lan-client/record-cache.js'
 import { parseRelayArgs } from '../../src-main/cli/options.js'
@@ -214,7 +214,7 @@ describe('instance id', () => {
 })
 
 describe('CLI flags', () => {
-  test('--interface repeats, --priority takes a whole number, --no-advertise turns it off', () => {
+  test('--interface repeats, --priority takes a whole number, --no-advertise turns it off, --name names the relay', () => {
     expect(parseRelayArgs([], {})).toMatchObject({ advertise: true, interfaces: [], priority: 0 })
     expect(parseRelayArgs(['--interface', 'eth0', '--interface', 'wlan0', '--priority', '3', '--no-advertise'], {})).toMatchObject({
       advertise: false,
@@ -222,6 +222,8 @@ describe('CLI flags', () => {
       priority: 3,
     })
     expect(() => parseRelayArgs(['--priority', '-1'], {})).toThrow(/--priority/)
+    expect(parseRelayArgs(['--name', 'studio'], {})).toMatchObject({ name: 'studio' })
+    expect(parseRelayArgs([], {})).toMatchObject({ name: undefined })
   })
 })
 
@@ -366,6 +368,7 @@ describe('discovery endpoint and the model, on a relay that cannot advertise (lo
   })
 
   test('the headless relay prints what changed, errors on their own', () => {
+    const words = (reason: AdvertisingOffReason) => reason
     const up: AdvertisingView = {
       state: 'advertising',
       serviceType: '_lf-relay._tcp',
@@ -377,13 +380,16 @@ describe('discovery endpoint and the model, on a relay that cannot advertise (lo
       otherRelays: [],
       chosen: true,
     }
-    expect(describeAdvertisingChange(undefined, up)).toEqual({ info: ['mDNS: advertising "Switchboard on x" (_lf-relay._tcp) as x.local on eth0 (10.0.0.1)'], errors: [] })
+    expect(describeAdvertisingChange(undefined, up, words)).toEqual({ info: ['mDNS: advertising "Switchboard on x" (_lf-relay._tcp) as x.local on eth0 (10.0.0.1)'], errors: [] })
     const other = relay({ id: 'y', name: 'Switchboard on y', url: 'ws://10.0.0.2:8080' })
     const renamed: AdvertisingView = { ...up, errors: [{ at: 5, message: 'renamed' }], otherRelays: [other], chosen: false }
-    expect(describeAdvertisingChange(up, renamed)).toEqual({
+    expect(describeAdvertisingChange(up, renamed, words)).toEqual({
       info: ['mDNS: other relays on the LAN: "Switchboard on y" ws://10.0.0.2:8080; clients pick "Switchboard on y"'],
       errors: ['mDNS: renamed'],
     })
-    expect(describeAdvertisingChange(renamed, { ...renamed, state: 'error', reason: 'port 5353 unavailable' }).errors).toEqual(['mDNS: port 5353 unavailable; retrying'])
+    expect(describeAdvertisingChange(renamed, { ...renamed, state: 'error', reason: 'port 5353 unavailable' }, words).errors).toEqual(['mDNS: port 5353 unavailable; retrying'])
+    // Why it is off is a code; the front end words it.
+    const off = { ...advertisingOff('disabled', 'advertising is turned off'), txt: up.txt }
+    expect(describeAdvertisingChange(up, off, reason => `said by the front end: ${reason}`).info).toContain('mDNS advertising: off (said by the front end: disabled)')
   })
 })

@@ -9,7 +9,7 @@ import type { FeedSubscriber, WindowMonitorFeed } from './window-monitor-feed.js
 
 export interface AppControllers {
   settings: Pick<SettingsStore, 'settings' | 'update'>
-  lifecycle: Pick<RelayLifecycle, 'status'>
+  lifecycle: Pick<RelayLifecycle, 'status' | 'settled'>
   feed: Pick<WindowMonitorFeed, 'subscribe' | 'unsubscribe' | 'perform'>
   /** shell.openPath on the logs folder: resolves with an error message, or '' when it opened. */
   openLogsFolder(): Promise<string>
@@ -19,7 +19,12 @@ export function appIpcHandlers({ settings, lifecycle, feed, openLogsFolder }: Ap
   return {
     invoke: {
       'settings:get': () => settings.settings,
-      'settings:update': patch => settings.update(patch),
+      // Answered once the relay runs with the new settings, so the window's "Saved." means applied.
+      'settings:update': async patch => {
+        const next = settings.update(patch)
+        await lifecycle.settled()
+        return next
+      },
       'relay:status': () => lifecycle.status,
       'relay:network-interfaces': () => networkChoices(networkInterfaces()),
       'app:open-logs-folder': async () => {

@@ -89,6 +89,11 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
     })
   }
 
+  /** Resolves once every start, stop and change asked for so far is done, whether or not it succeeded. */
+  settled(): Promise<void> {
+    return this.queue
+  }
+
   /** Goodbyes first, then the relay closes every socket; nothing starts after this. */
   quit(): Promise<void> {
     this.quitting = true

@@ -155,9 +155,13 @@ export interface AdvertisedInterface {
   addresses: string[]
 }
 
+/** Why an interface is not advertised on, as a code a front end can word in its own terms. */
+export type SkipReason = 'loopback' | 'container-bridge' | 'tunnel' | 'no-ipv4' | 'not-listen-address' | 'not-chosen' | 'chosen-missing'
+
 export interface SkippedInterface {
   name: string
-  /** Why its addresses are not advertised, e.g. "container or VM bridge". */
+  code: SkipReason
+  /** The same in neutral words for the dashboard, e.g. "container or VM bridge". */
   reason: string
 }
 

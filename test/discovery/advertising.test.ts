@@ -75,10 +75,10 @@ describeOnLan(capability, 'LAN discovery: what is advertised, where, and what th
     })
     expect(view.skippedInterfaces).toEqual(
       expect.arrayContaining([
-        { name: 'lo', reason: 'loopback' },
-        { name: 'docker0', reason: 'container or VM bridge' },
-        { name: 'br-0123456789ab', reason: 'container or VM bridge' },
-        { name: 'wg0', reason: 'VPN or tunnel (multicast rarely crosses it)' },
+        { name: 'lo', code: 'loopback', reason: 'loopback' },
+        { name: 'docker0', code: 'container-bridge', reason: 'container or VM bridge' },
+        { name: 'br-0123456789ab', code: 'container-bridge', reason: 'container or VM bridge' },
+        { name: 'wg0', code: 'tunnel', reason: 'VPN or tunnel (multicast rarely crosses it)' },
       ]),
     )
 

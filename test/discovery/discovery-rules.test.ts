@@ -166,14 +166,15 @@ describe('which interfaces and addresses are advertised', () => {
     const { chosen, skipped } = selectInterfaces(table, { pinned: ['wlan0', 'docker0', 'eth9', 'lo'] })
     expect(chosen.map(iface => iface.name)).toEqual(['wlan0', 'docker0'])
     expect(skipped).toEqual(expect.arrayContaining([
-      { name: 'eth0', reason: 'not named with --interface' },
-      { name: 'lo', reason: 'loopback' },
-      { name: 'eth9', reason: 'not found (named with --interface)' },
+      { name: 'eth0', code: 'not-chosen', reason: 'not among the interfaces chosen to advertise on' },
+      { name: 'lo', code: 'loopback', reason: 'loopback' },
+      { name: 'eth9', code: 'chosen-missing', reason: 'chosen to advertise on, but not found' },
     ]))
   })
 
   test('a relay listening on one address advertises that address only', () => {
     expect(selectInterfaces(table, { listenHost: '192.168.1.21' }).chosen).toEqual([{ name: 'wlan0', ipv4: '192.168.1.21', addresses: ['192.168.1.21'] }])
+    expect(selectInterfaces(table, { listenHost: '192.168.1.21' }).skipped).toContainEqual({ name: 'eth0', code: 'not-listen-address', reason: 'does not hold the address the relay listens on' })
     expect(selectInterfaces(table, { listenHost: '0.0.0.0' }).chosen.map(iface => iface.name)).toEqual(['eth0', 'wlan0'])
   })
 

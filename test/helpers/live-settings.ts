@@ -45,9 +45,12 @@ async function signIn(port: number, token: string): Promise<{ status: number; co
   return { status: reply.status, cookie }
 }
 
+/** Another device's browser watching the monitoring feed with this session cookie. */
+const remoteViewer = (port: number, cookie: string) => new RawPeer(`ws://127.0.0.1:${port}${MONITOR_PATH}`, { headers: { Host: REMOTE_HOST, Cookie: cookie } })
+
 /** Whether the monitoring feed lets in another device's browser with this session cookie: 101 or the refusal's status. */
 async function monitorAnswer(port: number, cookie: string): Promise<number> {
-  const viewer = new RawPeer(`ws://127.0.0.1:${port}${MONITOR_PATH}`, { headers: { Host: REMOTE_HOST, Cookie: cookie } })
+  const viewer = remoteViewer(port, cookie)
   const opened = await viewer.opened.then(
     () => true,
     () => false,
@@ -57,7 +60,7 @@ async function monitorAnswer(port: number, cookie: string): Promise<number> {
   return 101
 }
 
-let firstSession: string | undefined
+let firstSession: { cookie: string; watching: RawPeer } | undefined
 
 export const LIVE_CHANGES: LiveChange[] = [
   {
@@ -92,8 +95,9 @@ export const LIVE_CHANGES: LiveChange[] = [
     async check({ port }) {
       const { status, cookie } = await signIn(port, FIRST_ADMIN_TOKEN)
       expect(status).toBe(303)
-      expect(await monitorAnswer(port, cookie!)).toBe(101)
-      firstSession = cookie
+      const watching = remoteViewer(port, cookie!)
+      await watching.opened
+      firstSession = { cookie: cookie!, watching }
     },
   },
   {
@@ -103,7 +107,9 @@ export const LIVE_CHANGES: LiveChange[] = [
       const { status, cookie } = await signIn(port, SECOND_ADMIN_TOKEN)
       expect(status).toBe(303)
       expect(await monitorAnswer(port, cookie!)).toBe(101)
-      expect(await monitorAnswer(port, firstSession!)).toBe(403)
+      // The session signed in with the old token is over: its open feed is cut off, and it cannot come back.
+      await firstSession!.watching.closed
+      expect(await monitorAnswer(port, firstSession!.cookie)).toBe(403)
       expect((await signIn(port, FIRST_ADMIN_TOKEN)).status).toBe(403)
     },
   },

@@ -1,6 +1,9 @@
 /** What each IPC channel does in the running app, over the controllers that do it. */
 import { networkInterfaces } from 'node:os'
 import type { WebContents } from 'electron'
+import type { DesktopSettings } from '../../shared/ipc-schema.js'
+import { settingsNodeOptions } from '../../shared/settings-node-options.js'
+import { checkNodeOptions } from '../node/check-options.js'
 import { networkChoices } from './network-choices.js'
 import { notify, type InvokeHandlers, type SendHandlers } from './ipc-main.js'
 import type { RelayLifecycle } from './relay-lifecycle.js'
@@ -21,6 +24,7 @@ export function appIpcHandlers({ settings, lifecycle, feed, openLogsFolder }: Ap
       'settings:get': () => settings.settings,
       // Answered once the relay runs with the new settings, so the window's "Saved." means applied.
       'settings:update': async patch => {
+        refuseWhatTheRelayWouldRefuse({ ...settings.settings, ...patch })
         const next = settings.update(patch)
         await lifecycle.settled()
         return next
@@ -37,6 +41,19 @@ export function appIpcHandlers({ settings, lifecycle, feed, openLogsFolder }: Ap
       'monitor:unsubscribe': (_nothing, sender) => feed.unsubscribe(sender.id),
       'monitor:request': (request, sender) => feed.perform(feedSubscriber(sender), request),
     },
+  }
+}
+
+/**
+ * Each field was checked on its own (settings-patch.ts); the relay's rules across fields (the two
+ * tokens must differ, say) are checked here, before anything is stored.
+ */
+function refuseWhatTheRelayWouldRefuse(settings: DesktopSettings): void {
+  try {
+    checkNodeOptions(settingsNodeOptions(settings))
+  } catch (error) {
+    const words = (error as Error).message
+    throw new Error(`${words[0]!.toUpperCase()}${words.slice(1)}.`)
   }
 }
 

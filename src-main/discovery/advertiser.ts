@@ -199,12 +199,18 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
     try {
       // Bounded: `rename` gives up after MAX_NAME_ATTEMPTS of either name.
       for (;;) {
+        const probed = this.identity
         const taken = await probeNames(
           links.map(link => link.socket),
           this.ownNames(),
           hasAddress,
         )
         if (this.stopped) return false
+        // Renamed while probing (reconfigure): the new name is probed before it counts as claimed.
+        if (probed.instanceName !== this.identity.instanceName || probed.hostName !== this.identity.hostName) {
+          links = [...this.links.values()]
+          continue
+        }
         if (!taken.instance && !taken.host) {
           this.claimed = true
           return true

@@ -205,6 +205,13 @@ describe('desktop app: the window', () => {
   test('a bad change from the page is refused with a message, a wrong sender is refused and logged', async () => {
     await launch()
     expect(await ipcMain.invoke('settings:update', page(), { port: 'eighty' })).toEqual({ type: 'error', message: 'The port must be a whole number from 1 to 65535.' })
+    // Each value fine on its own, refused together by the relay's rules, and nothing stored.
+    const sameToken = { accessToken: 'one-token-for-both', adminToken: 'one-token-for-both' }
+    expect(await ipcMain.invoke('settings:update', page(), sameToken)).toEqual({
+      type: 'error',
+      message: 'The admin token must differ from the access token: every app knows the access token.',
+    })
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { accessToken: '', adminToken: '' } })
     const stranger = { frame: appFrame('https://evil.example/'), sender: window().webContents }
     expect(await ipcMain.invoke('settings:get', stranger)).toMatchObject({ type: 'error' })
     expect(log()).toContain("ipc settings:get: Refused: settings:get was not sent by the app's own page.")

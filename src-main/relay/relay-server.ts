@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws'
 import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
+import { DEFAULT_PORT } from '../../shared/relay-node-options.js'
 import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
@@ -91,7 +92,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     super()
     this.limits = resolveLimits(options.limits)
     this.host = options.host
-    this.requestedPort = options.port ?? 8080
+    this.requestedPort = options.port ?? DEFAULT_PORT
     this.addresses = new AddressBook(this.limits.connectionsPerAddressPerSecond, this.limits.maxConnectionsPerAddress)
     this.setAccess(options.access ?? {})
     this.activity = new RelayActivity(options.eventLogSize ?? 500, event => {

@@ -11,6 +11,7 @@
  */
 import type { RelayLimits } from './limits.js'
 import type { MonitorClientMessage, MonitorServerMessage } from './monitoring.js'
+import type { RestartCause } from './relay-node-options.js'
 
 /** What the user can change in the app; stored by the main process (electron-store). */
 export interface DesktopSettings {
@@ -24,6 +25,8 @@ export interface DesktopSettings {
   advertiseInterfaces: string[]
   /** Other devices see the relay as "Switchboard on <name>"; '' uses this machine's host name. */
   relayName: string
+  /** Rank among relays on one LAN: apps pick the highest, then the relay running longest. */
+  priority: number
   /** Lets other devices open the dashboard with this token (at least 12 characters); '' for this machine only. */
   adminToken: string
   /** Every app must present this token to use the relay (shared/access-tokens.ts); '' for none. */
@@ -40,7 +43,8 @@ export type SettingsPatch = Partial<DesktopSettings>
 
 /** What the relay inside the app is doing, for the tray and the window. */
 export type RelayStatus =
-  | { phase: 'starting'; port: number }
+  /** `restart`: a running relay restarts (every app reconnects) because these changed. */
+  | { phase: 'starting'; port: number; restart?: RestartCause[] }
   | { phase: 'running'; port: number; urls: string[]; peers: number }
   | { phase: 'paused' }
   /** It could not start (a busy port, say) and waits for new settings or a retry. */

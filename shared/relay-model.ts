@@ -144,7 +144,7 @@ export interface RelaySnapshot {
 }
 
 /**
- * `off`: not advertising on purpose (--no-advertise, loopback only); `starting`: probing names or
+ * `off`: not advertising on purpose (turned off, loopback only; see `offReason`); `starting`: probing names or
  * waiting for a usable interface; `error`: wanted but failing (see `reason`), retried on its own.
  */
 export type AdvertisingState = 'off' | 'starting' | 'advertising' | 'error'
@@ -155,14 +155,20 @@ export interface AdvertisedInterface {
   addresses: string[]
 }
 
+/** Why an interface is not advertised on, as a code a front end can word in its own terms. */
+export type SkipReason = 'loopback' | 'container-bridge' | 'tunnel' | 'no-ipv4' | 'not-listen-address' | 'not-chosen' | 'chosen-missing'
+
 export interface SkippedInterface {
   name: string
-  /** Why its addresses are not advertised, e.g. "container or VM bridge". */
+  code: SkipReason
+  /** The same in neutral words for the dashboard, e.g. "container or VM bridge". */
   reason: string
 }
 
 export interface AdvertisingView {
   state: AdvertisingState
+  /** Set when `state` is `off`. */
+  offReason?: AdvertisingOffReason
   /** Why advertising is off or failing, in words for the user (e.g. "port 5353 unavailable ..."). */
   reason?: string
   /** DNS-SD service type, `_lf-relay._tcp`. */
@@ -191,7 +197,13 @@ export interface RelayHealth {
   counts: RelayCounts
 }
 
+/**
+ * Why advertising is off, as a code: each front end words it in its own terms (the CLI in flag
+ * names, the app in settings names); `reason` beside it is a neutral wording for the dashboard.
+ */
+export type AdvertisingOffReason = 'not-running' | 'disabled' | 'loopback-only'
+
 /** The advertising view when nothing advertises: the engine alone, or discovery turned off. */
-export function advertisingOff(reason: string): AdvertisingView {
-  return { state: 'off', reason, serviceType: SERVICE_TYPE, interfaces: [], skippedInterfaces: [], errors: [], otherRelays: [], chosen: false }
+export function advertisingOff(offReason: AdvertisingOffReason, reason: string): AdvertisingView {
+  return { state: 'off', offReason, reason, serviceType: SERVICE_TYPE, interfaces: [], skippedInterfaces: [], errors: [], otherRelays: [], chosen: false }
 }

@@ -1,20 +1,10 @@
 import { parseArgs } from 'node:util'
 import { tokenProblem, type TokenKind } from '../../shared/access-tokens.js'
 import { DEFAULT_LIMITS, resolveLimits, type RelayLimits } from '../../shared/limits.js'
+import { DEFAULT_PORT, relayNameProblem, type RelayNodeOptions } from '../../shared/relay-node-options.js'
 
-export interface RelayCliOptions {
-  host: string | undefined
-  port: number
-  advertise: boolean
-  /** Interfaces to advertise on, and no others; empty: every interface that leads to the LAN. */
-  interfaces: string[]
-  /** Rank among relays on one LAN: clients pick the highest (shared/discovery.ts). */
-  priority: number
-  /** Lets other machines open the dashboard; without it the dashboard answers this machine only. */
-  adminToken: string | undefined
-  /** Required by every relay endpoint when set; see AccessOptions. */
-  accessToken: string | undefined
-  allowPublic: boolean
+/** The node's options from the flags, and what only the terminal needs. */
+export interface RelayCliOptions extends RelayNodeOptions {
   verbosity: 'quiet' | 'normal' | 'verbose'
   limits: RelayLimits
   help: boolean
@@ -50,10 +40,11 @@ export function usage(): string {
     '',
     'Options:',
     '  --host <address>'.padEnd(36) + 'interface to listen on (default: all interfaces)',
-    '  --port <n>'.padEnd(36) + 'port to listen on; 0 picks a free one (default: $PORT or 8080)',
+    '  --port <n>'.padEnd(36) + `port to listen on; 0 picks a free one (default: $PORT or ${DEFAULT_PORT})`,
     '  --no-advertise'.padEnd(36) + 'do not announce the relay on the LAN over mDNS (_lf-relay._tcp)',
     '  --interface <name>'.padEnd(36) + 'advertise on this network interface only; repeat for more (default: every',
     ''.padEnd(36) + 'interface that leads to the LAN, not loopback, container bridges or VPNs)',
+    '  --name <name>'.padEnd(36) + 'other devices see "Switchboard on <name>" (default: this machine\'s host name)',
     '  --priority <n>'.padEnd(36) + 'rank among relays on one LAN: clients pick the highest priority, then the',
     ''.padEnd(36) + 'relay running longest (default 0)',
     '  --token <token>'.padEnd(36) + 'require this access token from every app (or $SWITCHBOARD_TOKEN); apps use',
@@ -85,6 +76,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       port: { type: 'string' },
       'no-advertise': { type: 'boolean', default: false },
       interface: { type: 'string', multiple: true },
+      name: { type: 'string' },
       priority: { type: 'string' },
       'admin-token': { type: 'string' },
       token: { type: 'string' },
@@ -106,16 +98,20 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (accessToken !== undefined && accessToken === adminToken) {
     throw new Error('the admin token must differ from the access token: every app knows the access token')
   }
-  const portText = (values.port as string | undefined) ?? env.PORT ?? '8080'
+  const portText = (values.port as string | undefined) ?? env.PORT ?? String(DEFAULT_PORT)
   const portSource = values.port !== undefined ? '--port' : env.PORT !== undefined ? 'PORT' : 'default port'
   const port = parseInteger(portText, portSource, 0)
   if (port > 65535) throw new Error(`${portSource} must be between 0 and 65535, got ${portText}`)
   if (values.quiet && values.verbose) throw new Error('--quiet and --verbose cannot be used together')
+  const name = values.name as string | undefined
+  const nameProblem = name === undefined ? undefined : relayNameProblem(name)
+  if (nameProblem) throw new Error(`--name: ${nameProblem}`)
   return {
     host: values.host as string | undefined,
     port,
     advertise: !values['no-advertise'],
     interfaces: (values.interface as string[] | undefined) ?? [],
+    name: name || undefined,
     priority: values.priority === undefined ? 0 : parseInteger(values.priority as string, '--priority', 0),
     adminToken,
     accessToken,

@@ -1,15 +1,12 @@
-import { describeAdvertisingChange } from '../discovery/advertising-format.js'
-import { RelayDiscovery } from '../discovery/relay-discovery.js'
-import { DashboardExtension } from '../monitoring/dashboard-extension.js'
-import { RelayServer, type ListeningAddress } from '../relay/relay-server.js'
-import { formatEvent, isNotable } from '../relay/event-format.js'
 import { isWildcardHost } from '../relay/addresses.js'
-import type { AdvertisingView } from '../../shared/relay-model.js'
+import type { ListeningAddress } from '../relay/relay-server.js'
+import { advertisingLogger } from '../node/advertising-log.js'
+import { eventLogger } from '../node/event-logger.js'
+import { ListenFailure } from '../node/listen-failure.js'
+import { RelayNode, type NodeProblem } from '../node/relay-node.js'
+import type { AdvertisingOffReason, AdvertisingView } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { parseRelayArgs, usage, type RelayCliOptions } from './options.js'
-
-/** Log lines per second before the rest are counted instead of printed, so a flood cannot stall the relay. */
-const LOG_LINES_PER_SECOND = 50
 
 async function main(): Promise<number> {
   let options: RelayCliOptions
@@ -28,50 +25,54 @@ async function main(): Promise<number> {
     return 0
   }
 
-  const relay = new RelayServer({
-    host: options.host,
-    port: options.port,
-    limits: options.limits,
-    access: { token: options.accessToken, allowPublic: options.allowPublic },
-  })
-  const dashboard = new DashboardExtension(relay, { adminToken: options.adminToken })
-  relay.use(dashboard)
-  let discovery: RelayDiscovery | undefined
+  const node = new RelayNode(options)
+  const quiet = options.verbosity === 'quiet'
+  node.on('problem', problem => console.error(`switchboard: ${problemMessage(problem)}`))
   // Installed before anything is printed: a supervisor may signal the moment the address appears.
   const stopped = new Promise<void>(resolve => {
     const stop = (signal: NodeJS.Signals) => {
       // A second signal means the user does not want to wait for a graceful close.
       process.once(signal, () => process.exit(1))
       console.log(`\n${signal}: closing connections...`)
-      // Goodbyes first, awaited, so that other hosts drop the relay and its clients move at once.
       // A failure on the way out is reported, never a reason to skip the rest of the shutdown.
-      const report = (error: Error) => console.error(`switchboard: while stopping: ${error.message}`)
-      void Promise.resolve(discovery?.stop())
-        .catch(report)
-        .then(() => relay.close())
-        .catch(report)
+      void node
+        .stop()
+        .catch((error: Error) => console.error(`switchboard: while stopping: ${error.message}`))
         .then(resolve)
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+  // Printed once the address is: the advertising lines come after it, as the README shows.
+  const advertising: AdvertisingView[] = []
+  const logAdvertising = advertisingLogger({
+    info: line => quiet || console.log(`  ${line}`),
+    error: line => console.error(`  ${line}`),
+    offReason: offReasonWords,
+  })
+  let printed = false
+  node.on('advertising', view => (printed ? logAdvertising(view) : advertising.push(view)))
   let address: ListeningAddress
   try {
-    address = await relay.listen()
+    address = await node.start()
   } catch (error) {
-    console.error(`switchboard: ${listenErrorMessage(error as NodeJS.ErrnoException, options)}`)
+    console.error(`switchboard: ${error instanceof ListenFailure ? listenErrorMessage(error) : (error as Error).message}`)
     return 1
   }
   printAddresses(address, options)
-  printDashboard(address, options, dashboard.built)
-  discovery = new RelayDiscovery(relay, {
-    advertise: options.advertise,
-    interfaces: options.interfaces,
-    priority: options.priority,
-    tokenRequired: options.accessToken !== undefined,
-  })
-  logAdvertising(discovery, options.verbosity === 'quiet')
-  if (options.verbosity !== 'quiet') logEvents(relay, options.verbosity === 'verbose')
+  printDashboard(address, options, node.dashboard!.built)
+  printed = true
+  for (const view of advertising.splice(0)) logAdvertising(view)
+  if (!quiet) {
+    node.relay!.on(
+      'event',
+      eventLogger({
+        verbose: options.verbosity === 'verbose',
+        line: text => console.log(text),
+        skipped: count => console.log(`(${count} more events not printed)`),
+      }),
+    )
+  }
 
   await stopped
   console.log('relay stopped')
@@ -100,49 +101,39 @@ function printDashboard(address: ListeningAddress, options: RelayCliOptions, bui
   else console.log('  dashboard from other devices: off (start with --admin-token to allow it)')
 }
 
-function listenErrorMessage(error: NodeJS.ErrnoException, options: RelayCliOptions): string {
-  const where = `port ${options.port}${options.host ? ` on ${options.host}` : ''}`
-  switch (error.code) {
-    case 'EADDRINUSE':
+function listenErrorMessage({ code, host, port, detail }: ListenFailure): string {
+  const where = `port ${port}${host ? ` on ${host}` : ''}`
+  switch (code) {
+    case 'port-in-use':
       return `${where} is already in use; pick another with --port <n> (or PORT=<n>), or --port 0 for any free port`
-    case 'EACCES':
+    case 'port-not-allowed':
       return `not allowed to listen on ${where}; ports below 1024 need privileges, pick one above with --port <n>`
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-      return `${options.host} is not an address of this machine; omit --host to listen on all interfaces`
-    default:
-      return `cannot listen on ${where}: ${error.message}`
+    case 'host-not-local':
+      return `${host} is not an address of this machine; omit --host to listen on all interfaces`
+    case 'other':
+      return `cannot listen on ${where}: ${detail}`
   }
 }
 
-function logAdvertising(discovery: RelayDiscovery, quiet: boolean): void {
-  let last: AdvertisingView | undefined
-  const print = (view: AdvertisingView) => {
-    const { info, errors } = describeAdvertisingChange(last, view)
-    last = view
-    if (!quiet) for (const line of info) console.log(`  ${line}`)
-    for (const line of errors) console.error(`  ${line}`)
+function offReasonWords(reason: AdvertisingOffReason, view: AdvertisingView): string {
+  switch (reason) {
+    case 'disabled':
+      return '--no-advertise'
+    case 'loopback-only':
+    case 'not-running':
+      return view.reason ?? reason
   }
-  discovery.on('change', print)
-  print(discovery.view)
 }
 
-function logEvents(relay: RelayServer, verbose: boolean): void {
-  let windowStart = Date.now()
-  let printed = 0
-  let suppressed = 0
-  relay.on('event', event => {
-    if (!verbose && !isNotable(event)) return
-    const now = Date.now()
-    if (now - windowStart >= 1000) {
-      if (suppressed > 0) console.log(`(${suppressed} more events not printed)`)
-      windowStart = now
-      printed = 0
-      suppressed = 0
-    }
-    if (printed++ < LOG_LINES_PER_SECOND) console.log(formatEvent(event))
-    else suppressed++
-  })
+function problemMessage(problem: NodeProblem): string {
+  switch (problem.code) {
+    case 'discovery-failed':
+      return `LAN discovery did not start: ${problem.message}`
+    case 'goodbyes-timed-out':
+      return `mDNS goodbyes took over ${problem.timeoutMs} ms; stopped waiting`
+    case 'goodbyes-failed':
+      return `while stopping: ${problem.message}`
+  }
 }
 
 process.exitCode = await main()

@@ -1,14 +1,12 @@
 /** What the app writes to its log file: the relay's life, its notable events, settings changes. */
 import type { DesktopSettings, RelayStatus } from '../../shared/ipc-schema.js'
-import type { RelayEvent } from '../../shared/relay-model.js'
-import { formatEvent, isNotable } from '../relay/event-format.js'
+import type { AdvertisingOffReason, AdvertisingView } from '../../shared/relay-model.js'
+import { advertisingLogger } from '../node/advertising-log.js'
+import { eventLogger } from '../node/event-logger.js'
 import type { LogFile } from './log-file.js'
 import type { RelayLifecycle } from './relay-lifecycle.js'
 
 type Log = Pick<LogFile, 'write' | 'append'>
-
-/** Event lines per second before the rest are only counted, so a flood of refusals cannot fill the disk. */
-const EVENT_LINES_PER_SECOND = 50
 
 export function logLifecycle(lifecycle: RelayLifecycle, log: Log): void {
   let lastLine: string | undefined
@@ -19,13 +17,32 @@ export function logLifecycle(lifecycle: RelayLifecycle, log: Log): void {
     lastLine = line
   })
   lifecycle.on('problem', message => log.write(message))
-  lifecycle.on('relay', relay => relay.on('event', eventLogger(log)))
+  lifecycle.on('relay', relay =>
+    relay.on(
+      'event',
+      eventLogger({ verbose: false, line: text => log.append(text), skipped: count => log.write(`(${count} more relay events not logged)`) }),
+    ),
+  )
+  const write = (line: string) => log.write(line)
+  lifecycle.on('advertising', advertisingLogger({ info: write, error: write, offReason: offReasonWords }))
+}
+
+/** Why advertising is off, in the terms of the app's settings. */
+function offReasonWords(reason: AdvertisingOffReason, view: AdvertisingView): string {
+  switch (reason) {
+    case 'disabled':
+      return 'turned off in Settings'
+    case 'loopback-only':
+      return 'listening on this computer only; choose "Every interface" under Listen on in Settings to be found on the LAN'
+    case 'not-running':
+      return view.reason ?? reason
+  }
 }
 
 export function describeStatus(status: RelayStatus): string {
   switch (status.phase) {
     case 'starting':
-      return `relay starting on port ${status.port}`
+      return status.restart ? `relay restarting on port ${status.port} (${status.restart.join(' and ')} changed)` : `relay starting on port ${status.port}`
     case 'running':
       return `relay running: ${status.urls.join(', ')}`
     case 'paused':
@@ -41,22 +58,4 @@ export function describeStatus(status: RelayStatus): string {
 export function describeSettingsChange(next: DesktopSettings, previous: DesktopSettings): string | undefined {
   const changed = (Object.keys(next) as (keyof DesktopSettings)[]).filter(name => JSON.stringify(next[name]) !== JSON.stringify(previous[name]))
   return changed.length > 0 ? `settings changed: ${changed.join(', ')}` : undefined
-}
-
-function eventLogger(log: Log): (event: RelayEvent) => void {
-  let windowStart = Date.now()
-  let written = 0
-  let skipped = 0
-  return event => {
-    if (!isNotable(event)) return
-    const at = Date.now()
-    if (at - windowStart >= 1000) {
-      if (skipped > 0) log.write(`(${skipped} more relay events not logged)`)
-      windowStart = at
-      written = 0
-      skipped = 0
-    }
-    if (written++ < EVENT_LINES_PER_SECOND) log.append(formatEvent(event))
-    else skipped++
-  }
 }

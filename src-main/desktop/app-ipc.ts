@@ -1,5 +1,8 @@
 /** What each IPC channel does in the running app, over the controllers that do it. */
 import { networkInterfaces } from 'node:os'
+import type { DesktopSettings } from '../../shared/ipc-schema.js'
+import { settingsNodeOptions } from '../../shared/settings-node-options.js'
+import { checkNodeOptions } from '../node/check-options.js'
 import { networkChoices } from './network-choices.js'
 import type { InvokeHandlers, SendHandlers } from './ipc-main.js'
 import type { RelayLifecycle } from './relay-lifecycle.js'
@@ -8,7 +11,7 @@ import type { WindowMonitorTransport } from './window-monitor-transport.js'
 
 export interface AppControllers {
   settings: Pick<SettingsStore, 'settings' | 'update'>
-  lifecycle: Pick<RelayLifecycle, 'status'>
+  lifecycle: Pick<RelayLifecycle, 'status' | 'settled'>
   feed: Pick<WindowMonitorTransport, 'subscribe' | 'unsubscribe' | 'perform'>
   /** shell.openPath on the logs folder: resolves with an error message, or '' when it opened. */
   openLogsFolder(): Promise<string>
@@ -18,7 +21,13 @@ export function appIpcHandlers({ settings, lifecycle, feed, openLogsFolder }: Ap
   return {
     invoke: {
       'settings:get': () => settings.settings,
-      'settings:update': patch => settings.update(patch),
+      // Answered once the relay runs with the new settings, so the window's "Saved." means applied.
+      'settings:update': async patch => {
+        refuseWhatTheRelayWouldRefuse({ ...settings.settings, ...patch })
+        const next = settings.update(patch)
+        await lifecycle.settled()
+        return next
+      },
       'relay:status': () => lifecycle.status,
       'relay:network-interfaces': () => networkChoices(networkInterfaces()),
       'app:open-logs-folder': async () => {
@@ -31,5 +40,18 @@ export function appIpcHandlers({ settings, lifecycle, feed, openLogsFolder }: Ap
       'monitor:unsubscribe': (_nothing, sender) => feed.unsubscribe(sender.id),
       'monitor:request': (request, sender) => feed.perform(sender, request),
     },
+  }
+}
+
+/**
+ * Each field was checked on its own (settings-patch.ts); the relay's rules across fields (the two
+ * tokens must differ, say) are checked here, before anything is stored.
+ */
+function refuseWhatTheRelayWouldRefuse(settings: DesktopSettings): void {
+  try {
+    checkNodeOptions(settingsNodeOptions(settings))
+  } catch (error) {
+    const words = (error as Error).message
+    throw new Error(`${words[0]!.toUpperCase()}${words.slice(1)}.`)
   }
 }

@@ -4,8 +4,8 @@
  */
 import path from 'node:path'
 import { BrowserWindow, Menu, Tray, app, clipboard, ipcMain, nativeImage, powerMonitor, protocol, session, shell } from 'electron'
+import { settingsNodeOptions } from '../../shared/settings-node-options.js'
 import { loadDashboardFiles } from '../monitoring/dashboard-files.js'
-import { MonitorPublisher } from '../monitoring/monitor-publisher.js'
 import { VERSION } from '../version.js'
 import { describeSettingsChange, logLifecycle } from './activity-log.js'
 import { appIpcHandlers } from './app-ipc.js'
@@ -15,9 +15,7 @@ import { Autostart, launchCommand } from './autostart.js'
 import { installGracefulQuit } from './graceful-quit.js'
 import { REQUEST_PARSERS } from './ipc-requests.js'
 import { notify, registerIpcHandlers } from './ipc-main.js'
-import { lifecycleOptions } from './lifecycle-options.js'
 import { LogFile } from './log-file.js'
-import { relayDiscoveryStarter } from './relay-discovery-starter.js'
 import { RelayLifecycle } from './relay-lifecycle.js'
 import { SettingsStore } from './settings-store.js'
 import { TrayController } from './tray-controller.js'
@@ -63,11 +61,9 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
   if (autostart.enabled !== settings.settings.startAtLogin) settings.update({ startAtLogin: autostart.enabled })
 
   const dashboardFiles = loadDashboardFiles(paths.renderer)
-  const lifecycle = new RelayLifecycle(lifecycleOptions(settings.settings), { startAdvertising: relayDiscoveryStarter(log), dashboardFiles })
+  const lifecycle = new RelayLifecycle(settingsNodeOptions(settings.settings), { dashboardFiles })
   logLifecycle(lifecycle, log)
-  const monitor = new MonitorPublisher()
-  lifecycle.on('relay', relay => monitor.follow(relay))
-  const feed = new WindowMonitorTransport(monitor)
+  const feed = new WindowMonitorTransport(lifecycle.monitor)
 
   protocol.handle(APP_SCHEME, appRequestHandler(dashboardFiles))
   guardSession(session.defaultSession)
@@ -122,7 +118,7 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
         log.write(`start at login not changed: ${(error as Error).message}`)
       }
     }
-    void lifecycle.reconfigure(lifecycleOptions(next))
+    lifecycle.reconfigure(settingsNodeOptions(next)).catch((error: Error) => log.write(`settings not applied: ${error.message}`))
     refreshTray()
     notify(windows.webContents, 'settings:changed', next)
   })

@@ -1,93 +1,61 @@
 /**
- * The relay inside the app: starts it, stops it, pauses and resumes it, restarts it when its
- * settings change, and on quit sends LAN discovery's goodbyes before closing it. Plain Node, no
- * Electron: the tray, the window and the tests all drive this one object.
+ * The relay inside the app: starts the relay node, pauses (node stopped) and resumes it, hands it
+ * new settings (applied live; only a new listen address or port restarts it, and the status says
+ * so first), and on quit stops it with LAN discovery's goodbyes first. Plain Node, no Electron:
+ * the tray, the window and the tests all drive this one object.
  */
 import { EventEmitter } from 'node:events'
 import { isDeepStrictEqual } from 'node:util'
 import type { RelayStatus } from '../../shared/ipc-schema.js'
-import type { RelayLimits } from '../../shared/limits.js'
-import type { RelayEvent } from '../../shared/relay-model.js'
-import { DashboardExtension } from '../monitoring/dashboard-extension.js'
-import type { DashboardFile } from '../monitoring/dashboard-files.js'
-import type { AccessOptions } from '../relay/access.js'
-import { RelayServer, type ListeningAddress } from '../relay/relay-server.js'
+import { restartNeeded, type RelayNodeOptions } from '../../shared/relay-node-options.js'
+import type { AdvertisingView, RelayEvent } from '../../shared/relay-model.js'
+import type { MonitorPublisher } from '../monitoring/monitor-publisher.js'
+import { checkNodeOptions } from '../node/check-options.js'
+import { ListenFailure } from '../node/listen-failure.js'
+import { RelayNode, type NodeProblem, type RelayNodeHooks } from '../node/relay-node.js'
+import type { ListeningAddress, RelayServer } from '../relay/relay-server.js'
 import { listenProblem } from './listen-problem.js'
-
-export interface EngineOptions {
-  /** undefined listens on every interface. */
-  host: string | undefined
-  port: number
-  limits: Partial<RelayLimits>
-  /** Lets other devices open the relay's browser dashboard. */
-  adminToken: string | undefined
-  access: AccessOptions
-}
-
-export interface AdvertisingOptions {
-  advertise: boolean
-  interfaces: string[]
-  /** The name other devices see; undefined for the machine's host name. */
-  name: string | undefined
-  /** Say in the TXT record that apps need the access token (never the token itself). */
-  tokenRequired: boolean
-}
-
-export interface LifecycleOptions {
-  engine: EngineOptions
-  advertising: AdvertisingOptions
-}
-
-/** LAN discovery for one running relay. `stop` sends the goodbyes and resolves once they are out. */
-export interface Advertisement {
-  stop(): Promise<void>
-}
-
-export type StartAdvertising = (relay: RelayServer, options: AdvertisingOptions) => Advertisement
-
-export interface LifecycleDependencies {
-  startAdvertising: StartAdvertising
-  /** The built dashboard the relay serves to browsers; read from dist/renderer when omitted. */
-  dashboardFiles?: Map<string, DashboardFile>
-  /** Goodbyes that take longer than this are given up on, so quitting never hangs on the network. */
-  goodbyeTimeoutMs?: number
-}
 
 export interface LifecycleEvents {
   status: [RelayStatus]
   /** A new engine took over; the window's monitoring feed follows it. */
   relay: [RelayServer]
-  /** Something went wrong that does not stop the relay (LAN discovery failing to start, say). */
+  advertising: [AdvertisingView]
+  /** Something went wrong that does not stop the relay (LAN discovery failing to start, say), in words for the log. */
   problem: [string]
 }
 
-const GOODBYE_TIMEOUT_MS = 3_000
-
 export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
-  private options: LifecycleOptions
-  private engine: RelayServer | undefined
-  private advertisement: Advertisement | undefined
+  private readonly node: RelayNode
   private current: RelayStatus
-  /** Every start, stop and restart runs after the previous one finished: clicks and setting changes can come at any time. */
+  /** Every start, stop and change runs after the previous one finished: clicks and setting changes can come at any time. */
   private queue: Promise<void> = Promise.resolve()
   private quitting = false
 
-  constructor(
-    options: LifecycleOptions,
-    private readonly dependencies: LifecycleDependencies,
-  ) {
+  constructor(options: RelayNodeOptions, hooks: RelayNodeHooks = {}) {
     super()
-    this.options = options
-    this.current = { phase: 'starting', port: options.engine.port }
+    this.node = new RelayNode(options, hooks)
+    this.node.on('engine', relay => {
+      relay.on('event', this.onRelayEvent)
+      this.emit('relay', relay)
+    })
+    this.node.on('advertising', view => this.emit('advertising', view))
+    this.node.on('problem', problem => this.emit('problem', problemWords(problem)))
+    this.current = { phase: 'starting', port: options.port }
   }
 
   get status(): RelayStatus {
     return this.current
   }
 
+  /** The monitoring feed the app's windows subscribe to; it follows the node from engine to engine. */
+  get monitor(): MonitorPublisher {
+    return this.node.monitor
+  }
+
   /** The engine whose model the dashboard shows: the running one, or the last one (closed) while paused. */
   get relay(): RelayServer | undefined {
-    return this.engine
+    return this.node.relay
   }
 
   start(): Promise<void> {
@@ -104,18 +72,32 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
   }
 
   /**
-   * New settings. A running (or failed) relay restarts with them; a paused one uses them when it
-   * resumes. Discovery changes restart the relay too: discovery serves an endpoint on the relay's
-   * port, which the engine cannot take back from a running relay.
+   * New settings. A running relay applies them without dropping anyone, except a new listen
+   * address or port: then the status says "starting" with the reason before the relay restarts. A
+   * relay that failed tries again with them; a paused one uses them when it resumes.
    */
-  reconfigure(options: LifecycleOptions): Promise<void> {
+  reconfigure(options: RelayNodeOptions): Promise<void> {
     return this.enqueue(async () => {
-      const changed = !isDeepStrictEqual(options, this.options)
-      this.options = options
-      if (!changed || this.current.phase === 'paused' || this.current.phase === 'stopped') return
-      await this.stopNow({ phase: 'starting', port: options.engine.port })
-      await this.startNow()
+      // Refused here, before the status announces a restart that will not happen.
+      checkNodeOptions(options)
+      const before = this.current.phase
+      const restart = restartNeeded(this.node.options, options)
+      if (before === 'running' && restart.length > 0) this.setStatus({ phase: 'starting', port: options.port, restart })
+      try {
+        const { restarted } = await this.node.reconfigure(options)
+        if (restarted.length > 0) this.setRunning(this.node.listening!)
+      } catch (error) {
+        if (!(error instanceof ListenFailure)) throw error
+        this.setStatus({ phase: 'error', port: options.port, message: listenProblem(error) })
+        return
+      }
+      if (before === 'error') await this.startNow()
     })
+  }
+
+  /** Resolves once every start, stop and change asked for so far is done, whether or not it succeeded. */
+  settled(): Promise<void> {
+    return this.queue
   }
 
   /** Goodbyes first, then the relay closes every socket; nothing starts after this. */
@@ -133,65 +115,33 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
 
   private async startNow(): Promise<void> {
     if (this.quitting || this.current.phase === 'running') return
-    const { engine, advertising } = this.options
-    this.setStatus({ phase: 'starting', port: engine.port })
-    let relay: RelayServer
+    const { port } = this.node.options
+    this.setStatus({ phase: 'starting', port })
     try {
-      relay = new RelayServer({ host: engine.host, port: engine.port, limits: engine.limits, access: engine.access })
+      this.setRunning(await this.node.start())
     } catch (error) {
-      // Limits the engine refuses (stored before a change to its rules, say).
-      this.setStatus({ phase: 'error', port: engine.port, message: (error as Error).message })
-      return
+      // A busy port, an address that is not this machine's, or limits stored before a change to their rules.
+      this.setStatus({ phase: 'error', port, message: error instanceof ListenFailure ? listenProblem(error) : (error as Error).message })
     }
-    relay.use(new DashboardExtension(relay, { adminToken: engine.adminToken, files: this.dependencies.dashboardFiles }))
-    this.engine = relay
-    this.emit('relay', relay)
-    let address: ListeningAddress
-    try {
-      address = await relay.listen()
-    } catch (error) {
-      await relay.close()
-      this.setStatus({ phase: 'error', port: engine.port, message: listenProblem(error as NodeJS.ErrnoException, engine) })
-      return
-    }
-    relay.on('event', this.onRelayEvent)
-    try {
-      this.advertisement = this.dependencies.startAdvertising(relay, advertising)
-    } catch (error) {
-      this.emit('problem', `LAN discovery did not start: ${(error as Error).message}`)
-    }
-    this.setStatus({ phase: 'running', port: address.port, urls: address.urls, peers: relay.health().counts.peers })
   }
 
   private async stopNow(after: RelayStatus): Promise<void> {
-    const { engine, advertisement } = this
-    this.advertisement = undefined
-    engine?.off('event', this.onRelayEvent)
-    // Goodbyes while the relay still answers, so LAN clients move on at once instead of timing out.
-    if (advertisement) await this.sayGoodbye(advertisement)
-    await engine?.close()
+    // The peers the shutdown disconnects are not news for the tray.
+    this.node.relay?.off('event', this.onRelayEvent)
+    await this.node.stop()
     this.setStatus(after)
   }
 
-  private async sayGoodbye(advertisement: Advertisement): Promise<void> {
-    const timeoutMs = this.dependencies.goodbyeTimeoutMs ?? GOODBYE_TIMEOUT_MS
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = new Promise<'timeout'>(resolve => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
-    try {
-      const outcome = await Promise.race([advertisement.stop(), timedOut])
-      if (outcome === 'timeout') this.emit('problem', `LAN discovery's goodbyes took over ${timeoutMs} ms; stopped waiting`)
-    } catch (error) {
-      this.emit('problem', `LAN discovery's goodbyes failed: ${(error as Error).message}`)
-    } finally {
-      clearTimeout(timer)
-    }
+  private setRunning(address: ListeningAddress): void {
+    this.setStatus({ phase: 'running', port: address.port, urls: address.urls, peers: this.node.relay!.health().counts.peers })
   }
 
   /** Only joins and leaves change what the tray shows. */
   private readonly onRelayEvent = (event: RelayEvent): void => {
     if (event.kind !== 'peer-connect' && event.kind !== 'peer-disconnect') return
-    if (this.current.phase !== 'running' || !this.engine) return
-    const peers = this.engine.health().counts.peers
+    const relay = this.node.relay
+    if (this.current.phase !== 'running' || !relay) return
+    const peers = relay.health().counts.peers
     if (peers !== this.current.peers) this.setStatus({ ...this.current, peers })
   }
 
@@ -199,5 +149,16 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
     if (isDeepStrictEqual(status, this.current)) return
     this.current = status
     this.emit('status', status)
+  }
+}
+
+function problemWords(problem: NodeProblem): string {
+  switch (problem.code) {
+    case 'discovery-failed':
+      return `LAN discovery did not start: ${problem.message}`
+    case 'goodbyes-timed-out':
+      return `LAN discovery's goodbyes took over ${problem.timeoutMs} ms; stopped waiting`
+    case 'goodbyes-failed':
+      return `LAN discovery's goodbyes failed: ${problem.message}`
   }
 }

@@ -7,7 +7,8 @@ import { isIP } from 'node:net'
 import type { DesktopSettings, SettingsPatch } from '../../shared/ipc-schema.js'
 import { DEFAULT_LIMITS, resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { tokenProblem, type TokenKind } from '../../shared/access-tokens.js'
-import { MAX_ADVERTISE_INTERFACES, MAX_INTERFACE_NAME_LENGTH, MAX_RELAY_NAME_LENGTH } from './settings-schema.js'
+import { relayNameProblem } from '../../shared/relay-node-options.js'
+import { MAX_ADVERTISE_INTERFACES, MAX_INTERFACE_NAME_LENGTH } from './settings-schema.js'
 import { accept, isPlainObject, refuse, type Parsed } from './parsed.js'
 
 type FieldParsers = { [K in keyof DesktopSettings]: (value: unknown) => Parsed<DesktopSettings[K]> }
@@ -28,10 +29,12 @@ const FIELDS: FieldParsers = {
     return accept([...new Set(value as string[])])
   },
   relayName: value => {
-    if (typeof value !== 'string' || value.length > MAX_RELAY_NAME_LENGTH) return refuse(`The relay name is at most ${MAX_RELAY_NAME_LENGTH} characters.`)
-    if (/[\u0000-\u001f\u007f]/.test(value)) return refuse('The relay name cannot hold control characters.')
-    return accept(value.trim())
+    if (typeof value !== 'string') return refuse('The relay name is text.')
+    const problem = relayNameProblem(value)
+    return problem ? refuse(sentence(problem)) : accept(value.trim())
   },
+  priority: value =>
+    Number.isSafeInteger(value) && (value as number) >= 0 ? accept(value as number) : refuse('The priority is a whole number, 0 or more.'),
   adminToken: value => parseToken('admin token', value),
   accessToken: value => parseToken('access token', value),
   allowPublic: value => (typeof value === 'boolean' ? accept(value) : refuse('Accepting public addresses is either on or off.')),
@@ -43,8 +46,11 @@ const FIELDS: FieldParsers = {
 function parseToken(kind: TokenKind, value: unknown): Parsed<string> {
   if (typeof value !== 'string') return refuse(`The ${kind} is text.`)
   const problem = value === '' ? undefined : tokenProblem(kind, value)
-  return problem ? refuse(`${problem[0]!.toUpperCase()}${problem.slice(1)}, or empty.`) : accept(value)
+  return problem ? refuse(sentence(`${problem}, or empty`)) : accept(value)
 }
+
+/** The shared rules' words ("the relay name is ...") as a sentence for the settings view. */
+const sentence = (words: string) => `${words[0]!.toUpperCase()}${words.slice(1)}.`
 
 /** A change to some settings: only known names, each valid; unknown names are refused, not dropped. */
 export function parseSettingsPatch(input: unknown): Parsed<SettingsPatch> {

@@ -6,13 +6,15 @@ import type { Options, Schema } from 'electron-store'
 import type { DesktopSettings } from '../../shared/ipc-schema.js'
 import { ACCESS_TOKEN_CHARACTERS, MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH } from '../../shared/access-tokens.js'
 import { DEFAULT_LIMITS, type RelayLimits } from '../../shared/limits.js'
+import { DEFAULT_PORT, MAX_RELAY_NAME_LENGTH } from '../../shared/relay-node-options.js'
 
 export const DEFAULT_SETTINGS: Readonly<DesktopSettings> = Object.freeze({
-  port: 8080,
+  port: DEFAULT_PORT,
   listenAddress: '',
   advertise: true,
   advertiseInterfaces: [],
   relayName: '',
+  priority: 0,
   adminToken: '',
   accessToken: '',
   allowPublic: false,
@@ -20,8 +22,6 @@ export const DEFAULT_SETTINGS: Readonly<DesktopSettings> = Object.freeze({
   startAtLogin: false,
 })
 
-/** A DNS label, which the name ends up in (see RelayDiscovery's `hostname`). */
-export const MAX_RELAY_NAME_LENGTH = 63
 export const MAX_INTERFACE_NAME_LENGTH = 256
 export const MAX_ADVERTISE_INTERFACES = 32
 
@@ -42,6 +42,7 @@ export const SETTINGS_SCHEMA: Schema<DesktopSettings> = {
     default: [],
   },
   relayName: { type: 'string', maxLength: MAX_RELAY_NAME_LENGTH, pattern: '^[^\\u0000-\\u001f\\u007f]*$', default: '' },
+  priority: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
   adminToken: {
     type: 'string',
     anyOf: [{ const: '' }, { minLength: MIN_TOKEN_LENGTH, maxLength: MAX_TOKEN_LENGTH }],

@@ -54,7 +54,7 @@ export function shareableUrl(urls: readonly string[]): string | undefined {
 function statusLine(status: RelayStatus): string {
   switch (status.phase) {
     case 'starting':
-      return `Starting on port ${status.port}…`
+      return status.restart ? `Restarting on port ${status.port}…` : `Starting on port ${status.port}…`
     case 'running':
       return `Running on port ${status.port}`
     case 'paused':

@@ -38,7 +38,7 @@ type AdvertiserView = Pick<AdvertisingView, 'state' | 'reason' | 'instanceName' 
 export class Advertiser extends EventEmitter<AdvertiserEvents> {
   private readonly watch: NetworkWatch
   private readonly links = new Map<string, Link>()
-  private readonly label: string
+  private label: string
   private instanceAttempt = 1
   private hostAttempt = 1
   /** Whether the current names were probed free on every open link. */
@@ -71,6 +71,26 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
       skippedInterfaces: this.watch.selection.skipped,
       errors: [...this.errors],
     }
+  }
+
+  /**
+   * New TXT values, name or interfaces while advertising. A new name is probed and announced, with
+   * goodbyes for the old one in the same packet; new TXT values are announced with the cache-flush
+   * bit; interfaces no longer wanted get their goodbyes and new ones are joined.
+   */
+  reconfigure({ txt, hostname, pinned }: Pick<AdvertiserOptions, 'txt' | 'hostname' | 'pinned'>): void {
+    if (this.stopped) return
+    this.options.txt = txt
+    const label = hostLabel(hostname ?? machineHostname())
+    if (label !== this.label) {
+      this.label = label
+      this.instanceAttempt = 1
+      this.hostAttempt = 1
+      this.claimed = false
+    }
+    this.options.pinned = pinned
+    this.watch.check()
+    this.schedule()
   }
 
   get sockets(): MdnsSocket[] {
@@ -178,12 +198,18 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
     try {
       // Bounded: `rename` gives up after MAX_NAME_ATTEMPTS of either name.
       for (;;) {
+        const probed = this.identity
         const taken = await probeNames(
           links.map(link => link.socket),
           this.ownNames(),
           hasAddress,
         )
         if (this.stopped) return false
+        // Renamed while probing (reconfigure): the new name is probed before it counts as claimed.
+        if (probed.instanceName !== this.identity.instanceName || probed.hostName !== this.identity.hostName) {
+          links = [...this.links.values()]
+          continue
+        }
         if (!taken.instance && !taken.host) {
           this.claimed = true
           return true

@@ -1,16 +1,19 @@
-/** Log lines about LAN discovery for the headless relay: what changed between two views of the model. */
-import type { AdvertisingView } from '../../shared/relay-model.js'
+/** Log lines about LAN discovery: what changed between two views of the model. */
+import type { AdvertisingOffReason, AdvertisingView } from '../../shared/relay-model.js'
 
 export interface AdvertisingLines {
   info: string[]
   errors: string[]
 }
 
-export function describeAdvertisingChange(before: AdvertisingView | undefined, after: AdvertisingView): AdvertisingLines {
+/** The front end's words for an off reason (a flag for the CLI, a setting for the app). */
+export type OffReasonWords = (reason: AdvertisingOffReason, view: AdvertisingView) => string
+
+export function describeAdvertisingChange(before: AdvertisingView | undefined, after: AdvertisingView, offWords: OffReasonWords): AdvertisingLines {
   const info: string[] = []
   const errors: string[] = []
-  const status = statusLine(after)
-  if (status !== (before && statusLine(before))) (after.state === 'error' ? errors : info).push(status)
+  const status = statusLine(after, offWords)
+  if (status !== (before && statusLine(before, offWords))) (after.state === 'error' ? errors : info).push(status)
   const printed = new Set(before?.errors.map(errorKey))
   for (const error of after.errors) if (!printed.has(errorKey(error))) errors.push(`mDNS: ${error.message}`)
   const others = othersLine(after)
@@ -20,7 +23,7 @@ export function describeAdvertisingChange(before: AdvertisingView | undefined, a
 
 const errorKey = (error: { at: number; message: string }) => `${error.at} ${error.message}`
 
-function statusLine(view: AdvertisingView): string {
+function statusLine(view: AdvertisingView, offWords: OffReasonWords): string {
   switch (view.state) {
     case 'advertising': {
       const where = view.interfaces.map(iface => `${iface.name} (${iface.addresses.join(', ')})`).join(', ')
@@ -32,7 +35,7 @@ function statusLine(view: AdvertisingView): string {
     case 'starting':
       return `mDNS: ${view.reason ?? 'starting'}`
     case 'off':
-      return `mDNS advertising: off (${view.reason})`
+      return `mDNS advertising: off (${view.offReason ? offWords(view.offReason, view) : view.reason})`
   }
 }
 

@@ -3,7 +3,7 @@
  * client on that network can dial. Pure, so every rule is testable with made-up interface tables.
  */
 import type { NetworkInterfaceInfo } from 'node:os'
-import type { SkippedInterface } from '../../shared/relay-model.js'
+import type { SkipReason, SkippedInterface } from '../../shared/relay-model.js'
 import { isWildcardHost } from '../relay/addresses.js'
 
 export interface ChosenInterface {
@@ -21,15 +21,28 @@ export interface InterfaceSelection {
 
 /**
  * Interfaces that lead to containers, VMs or tunnels, not to the LAN, by the names their software
- * gives them. Pinning one with --interface still advertises on it.
+ * gives them. Choosing one explicitly (pinning) still advertises on it.
  */
-const NOT_THE_LAN: { pattern: RegExp; reason: string }[] = [
-  { pattern: /^(docker\d*|br-[0-9a-f]{12}|veth|virbr|vboxnet|vmnet|cni|flannel|cali|podman|lxcbr|lxdbr|vEthernet|bridge1\d\d$)/i, reason: 'container or VM bridge' },
-  { pattern: /^(tun|tap|wg|utun|tailscale|zt|ppp|ipsec|awdl|llw)/i, reason: 'VPN or tunnel (multicast rarely crosses it)' },
+const NOT_THE_LAN: { pattern: RegExp; code: SkipReason }[] = [
+  { pattern: /^(docker\d*|br-[0-9a-f]{12}|veth|virbr|vboxnet|vmnet|cni|flannel|cali|podman|lxcbr|lxdbr|vEthernet|bridge1\d\d$)/i, code: 'container-bridge' },
+  { pattern: /^(tun|tap|wg|utun|tailscale|zt|ppp|ipsec|awdl|llw)/i, code: 'tunnel' },
 ]
 
+/** Neutral words: the dashboard shows them whichever front end runs the relay. */
+const SKIP_WORDS: Record<SkipReason, string> = {
+  loopback: 'loopback',
+  'container-bridge': 'container or VM bridge',
+  tunnel: 'VPN or tunnel (multicast rarely crosses it)',
+  'no-ipv4': 'no IPv4 address',
+  'not-listen-address': 'does not hold the address the relay listens on',
+  'not-chosen': 'not among the interfaces chosen to advertise on',
+  'chosen-missing': 'chosen to advertise on, but not found',
+}
+
+const skip = (name: string, code: SkipReason): SkippedInterface => ({ name, code, reason: SKIP_WORDS[code] })
+
 export interface SelectOptions {
-  /** Interface names to use, and no others (--interface). */
+  /** Interface names to use, and no others. */
   pinned?: readonly string[]
   /** The address the relay listens on: a specific address limits advertising to that one. */
   listenHost?: string
@@ -41,27 +54,27 @@ export function selectInterfaces(table: NodeJS.Dict<NetworkInterfaceInfo[]>, opt
   const chosen: ChosenInterface[] = []
   const skipped: SkippedInterface[] = []
   for (const [name, infos = []] of Object.entries(table)) {
-    const reason = skipReason(name, infos, pinned)
-    if (reason) {
-      skipped.push({ name, reason })
+    const code = skipReason(name, infos, pinned)
+    if (code) {
+      skipped.push(skip(name, code))
       continue
     }
     const ipv4 = infos.filter(info => info.family === 'IPv4').map(info => info.address)
     // AAAA records cannot carry the scope a link-local IPv6 address needs.
     const ipv6 = infos.filter(info => info.family === 'IPv6' && !isLinkLocalV6(info.address)).map(info => info.address)
     const addresses = [...ipv4, ...ipv6].filter(address => onlyAddress === undefined || address === onlyAddress)
-    if (ipv4.length === 0) skipped.push({ name, reason: 'no IPv4 address' })
-    else if (addresses.length === 0) skipped.push({ name, reason: `does not hold ${onlyAddress} (--host)` })
+    if (ipv4.length === 0) skipped.push(skip(name, 'no-ipv4'))
+    else if (addresses.length === 0) skipped.push(skip(name, 'not-listen-address'))
     else chosen.push({ name, ipv4: ipv4[0]!, addresses })
   }
-  for (const name of pinned ?? []) if (!(name in table)) skipped.push({ name, reason: 'not found (named with --interface)' })
+  for (const name of pinned ?? []) if (!(name in table)) skipped.push(skip(name, 'chosen-missing'))
   return { chosen, skipped }
 }
 
-function skipReason(name: string, infos: NetworkInterfaceInfo[], pinned: Set<string> | undefined): string | undefined {
+function skipReason(name: string, infos: NetworkInterfaceInfo[], pinned: Set<string> | undefined): SkipReason | undefined {
   if (infos.every(info => info.internal)) return 'loopback'
-  if (pinned) return pinned.has(name) ? undefined : 'not named with --interface'
-  return NOT_THE_LAN.find(({ pattern }) => pattern.test(name))?.reason
+  if (pinned) return pinned.has(name) ? undefined : 'not-chosen'
+  return NOT_THE_LAN.find(({ pattern }) => pattern.test(name))?.code
 }
 
 const isLinkLocalV6 = (address: string) => /^fe[89ab]/i.test(address)

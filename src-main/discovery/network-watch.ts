@@ -26,7 +26,7 @@ export class NetworkWatch {
   ) {
     this.current = this.read()
     this.lastKey = JSON.stringify(this.current)
-    this.timer = setInterval(() => this.poll(), options.pollMs ?? NETWORK_POLL_MS).unref()
+    this.timer = setInterval(() => this.check(), options.pollMs ?? NETWORK_POLL_MS).unref()
   }
 
   get selection(): InterfaceSelection {
@@ -41,7 +41,8 @@ export class NetworkWatch {
     return selectInterfaces((this.options.readTable ?? networkInterfaces)(), this.options)
   }
 
-  private poll(): void {
+  /** Reads the table now (and the options as they are now), rather than at the next poll. */
+  check(): void {
     const selection = this.read()
     const key = JSON.stringify(selection)
     if (key === this.lastKey) return

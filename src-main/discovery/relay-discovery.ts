@@ -16,53 +16,60 @@ import {
   type RelayTxt,
 } from '@switchboard/lan-mdns'
 import type { DiscoveryDocument } from '../../shared/discovery.js'
-import { advertisingOff, type AdvertisingView } from '../../shared/relay-model.js'
-import type { RelayServer } from '../relay/relay-server.js'
+import { advertisingOff, type AdvertisingOffReason, type AdvertisingView } from '../../shared/relay-model.js'
+import type { RelayExtension, RelayServer } from '../relay/relay-server.js'
 import { VERSION } from '../version.js'
 import { Advertiser, hostLabel } from './advertiser.js'
 import { discoveryEndpoint } from './discovery-endpoint.js'
 import { loadInstanceId } from './instance-id.js'
 import { isLoopbackHost, selectInterfaces } from './interfaces.js'
 
-export interface RelayDiscoveryOptions {
-  /** False for --no-advertise: nothing is sent on the network; the endpoint still answers. */
+/** What can change while discovery runs (RelayDiscovery.reconfigure). */
+export interface DiscoverySettings {
+  /** False: nothing is sent on the network; the endpoint still answers. */
   advertise: boolean
-  /** Interface names to advertise on, and no others (--interface). */
+  /** Interface names to advertise on, and no others; empty or absent: every one that leads to the LAN. */
   interfaces?: string[]
-  /** Rank among relays on the LAN (--priority): clients pick the highest. */
+  /** Rank among relays on the LAN: clients pick the highest. */
   priority?: number
-  /** Whether apps need an access token (--token); the token itself is never advertised. */
+  /** Whether apps need an access token; the token itself is never advertised. */
   tokenRequired?: boolean
+  /** The host name the relay is named after ("Switchboard on <first label>"); the OS's when absent. */
+  hostname?: string
+}
+
+export interface RelayDiscoveryOptions extends DiscoverySettings {
   /** Where the instance id is kept; see instance-id.ts for the default. */
   instanceIdFile?: string
-  /** The machine's host name, when it should not come from the OS. */
-  hostname?: string
   /** How often the interface table is read. */
   pollMs?: number
 }
 
 export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> {
-  readonly txt: RelayTxt
-  private readonly advertiser: Advertiser | undefined
-  private readonly browser: RelayBrowser | undefined
-  private readonly offReason: string | undefined
+  private currentTxt: RelayTxt
+  private advertiser: Advertiser | undefined
+  private browser: RelayBrowser | undefined
+  private offReason: AdvertisingOffReason | undefined
   private readonly idProblem: string | undefined
   private readonly port: number
   private readonly listenHost: string | undefined
+  private readonly endpoint: RelayExtension
+  private options: RelayDiscoveryOptions
 
   /** Starts discovery for a relay that is already listening. */
   constructor(
     private readonly relay: RelayServer,
-    private readonly options: RelayDiscoveryOptions,
+    options: RelayDiscoveryOptions,
   ) {
     super()
     const listening = relay.listening
     if (!listening) throw new Error('RelayDiscovery needs a relay that is listening')
+    this.options = options
     this.port = listening.port
     this.listenHost = listening.host
     const { id, problem } = loadInstanceId(options.instanceIdFile)
     this.idProblem = problem
-    this.txt = {
+    this.currentTxt = {
       proto: WIRE_PROTOCOL,
       version: VERSION,
       id,
@@ -71,36 +78,83 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
       priority: options.priority ?? 0,
       startedAt: relay.snapshot().startedAt,
     }
-    relay.use(discoveryEndpoint(host => this.document(host)))
-    if (!options.advertise) this.offReason = '--no-advertise'
-    else if (isLoopbackHost(listening.host)) this.offReason = `listening on ${listening.host} only, which no other machine can reach`
-    if (this.offReason === undefined) {
-      this.advertiser = new Advertiser({ port: this.port, txt: this.txt, hostname: options.hostname, pinned: options.interfaces, listenHost: listening.host, pollMs: options.pollMs })
-      const browser = new RelayBrowser({ excludeId: id })
-      this.browser = browser
-      // The relay looks for its peers through the sockets it advertises on, one per interface.
-      this.advertiser.on('socket-open', socket => browser.attach(socket))
-      this.advertiser.on('socket-close', socket => browser.detach(socket))
-      this.advertiser.on('change', () => this.publish())
-      browser.on('change', () => this.publish())
+    this.endpoint = discoveryEndpoint(host => this.document(host))
+    relay.use(this.endpoint)
+    this.offReason = this.offReasonFor(options)
+    if (this.offReason === undefined) this.startAdvertising()
+    this.publish()
+  }
+
+  get txt(): RelayTxt {
+    return this.currentTxt
+  }
+
+  /**
+   * Applies new settings without touching the relay: turning advertising off sends the goodbyes
+   * (resolves once they are out), turning it on probes and announces, a new name is probed and
+   * announced in place of the old one, a new priority or token flag re-announces the TXT record,
+   * and new interfaces are joined or left one by one.
+   */
+  async reconfigure(settings: DiscoverySettings): Promise<void> {
+    this.options = { ...this.options, ...settings }
+    this.currentTxt = { ...this.currentTxt, tokenRequired: settings.tokenRequired ?? false, priority: settings.priority ?? 0 }
+    const offReason = this.offReasonFor(settings)
+    this.offReason = offReason
+    if (offReason !== undefined) {
+      if (this.advertiser) await this.stopAdvertising()
+    } else if (this.advertiser) {
+      this.advertiser.reconfigure({ txt: this.currentTxt, hostname: settings.hostname, pinned: settings.interfaces })
+    } else {
+      this.startAdvertising()
     }
     this.publish()
   }
 
   get view(): AdvertisingView {
-    if (!this.advertiser) return { ...advertisingOff(this.offReason!), txt: this.txt }
+    if (!this.advertiser) {
+      const words = this.offReason === 'disabled' ? 'advertising is turned off' : `listening on ${this.listenHost} only, which no other machine can reach`
+      return { ...advertisingOff(this.offReason!, words), txt: this.currentTxt }
+    }
     const view = this.advertiser.view
     // A relay that stopped advertising has stopped looking, too.
     const otherRelays = view.state === 'off' ? [] : (this.browser?.relays ?? [])
-    const errors = this.idProblem ? [{ at: this.txt.startedAt, message: this.idProblem }, ...view.errors] : view.errors
-    const chosen = view.state === 'advertising' && chooseRelay([this.self(undefined), ...otherRelays])?.id === this.txt.id
+    const errors = this.idProblem ? [{ at: this.currentTxt.startedAt, message: this.idProblem }, ...view.errors] : view.errors
+    const chosen = view.state === 'advertising' && chooseRelay([this.self(undefined), ...otherRelays])?.id === this.currentTxt.id
     return { ...view, serviceType: SERVICE_TYPE, errors, otherRelays, chosen }
   }
 
   /** Sends the goodbyes (awaited: other hosts drop the relay at once) and stops browsing. */
   async stop(): Promise<void> {
+    this.relay.detach(this.endpoint)
     await this.advertiser?.stop()
     await this.browser?.close()
+  }
+
+  private offReasonFor(settings: DiscoverySettings): AdvertisingOffReason | undefined {
+    if (!settings.advertise) return 'disabled'
+    if (isLoopbackHost(this.listenHost)) return 'loopback-only'
+    return undefined
+  }
+
+  private startAdvertising(): void {
+    const { hostname, interfaces, pollMs } = this.options
+    const advertiser = new Advertiser({ port: this.port, txt: this.currentTxt, hostname, pinned: interfaces, listenHost: this.listenHost, pollMs })
+    const browser = new RelayBrowser({ excludeId: this.currentTxt.id })
+    this.advertiser = advertiser
+    this.browser = browser
+    // The relay looks for its peers through the sockets it advertises on, one per interface.
+    advertiser.on('socket-open', socket => browser.attach(socket))
+    advertiser.on('socket-close', socket => browser.detach(socket))
+    advertiser.on('change', () => this.publish())
+    browser.on('change', () => this.publish())
+  }
+
+  private async stopAdvertising(): Promise<void> {
+    const { advertiser, browser } = this
+    this.advertiser = undefined
+    this.browser = undefined
+    await advertiser?.stop()
+    await browser?.close()
   }
 
   private publish(): void {
@@ -117,13 +171,13 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
       : selectInterfaces(networkInterfaces(), { listenHost: this.listenHost }).chosen.flatMap(iface => iface.addresses)
     const hostName = advertised?.hostName ?? `${hostLabel(this.options.hostname ?? machineHostname())}.local`
     const urls = [
-      ...(requestHost ? [`ws://${requestHost}${this.txt.path.replace(/\/+$/, '')}`] : []),
-      ...(advertised?.state === 'advertising' ? [relayUrl(hostName, this.port, this.txt.path)] : []),
-      ...addresses.map(address => relayUrl(address, this.port, this.txt.path)),
+      ...(requestHost ? [`ws://${requestHost}${this.currentTxt.path.replace(/\/+$/, '')}`] : []),
+      ...(advertised?.state === 'advertising' ? [relayUrl(hostName, this.port, this.currentTxt.path)] : []),
+      ...addresses.map(address => relayUrl(address, this.port, this.currentTxt.path)),
     ]
     const unique = [...new Set(urls)]
     return {
-      ...this.txt,
+      ...this.currentTxt,
       name: advertised?.instanceName ?? 'Switchboard',
       host: hostName,
       port: this.port,

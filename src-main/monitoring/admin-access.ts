@@ -21,17 +21,23 @@ const isLoopbackAddress = (address: string | undefined): boolean => {
  * `Authorization: Bearer <token>` instead.
  */
 export class AdminAccess {
-  private readonly tokenDigest: Buffer | undefined
-  private readonly session: string | undefined
+  private tokenDigest: Buffer | undefined
+  private session: string | undefined
   /** Addresses that sent a wrong token wait before trying again, doubling each time. */
   private readonly failedSignIns = new PenaltyBox()
 
   constructor(adminToken: string | undefined) {
-    if (adminToken) {
-      this.tokenDigest = sha256(adminToken)
-      // Derived, so the cookie a browser keeps is not the token the user typed.
-      this.session = createHmac('sha256', adminToken).update('switchboard dashboard session').digest('base64url')
-    }
+    this.setToken(adminToken)
+  }
+
+  /**
+   * A new admin token (or none): required at the next sign-in. Sessions signed in with the old one
+   * stop working at once, since their cookie is derived from the token.
+   */
+  setToken(adminToken: string | undefined): void {
+    this.tokenDigest = adminToken ? sha256(adminToken) : undefined
+    // Derived, so the cookie a browser keeps is not the token the user typed.
+    this.session = adminToken ? createHmac('sha256', adminToken).update('switchboard dashboard session').digest('base64url') : undefined
   }
 
   get tokenConfigured(): boolean {
@@ -40,9 +46,12 @@ export class AdminAccess {
 
   /** Whether this request may see the dashboard and its data: from this machine, or with the credential. */
   allows(req: IncomingMessage): boolean {
-    // A loopback request naming a foreign host is a web page that rebound its DNS name to us.
-    if (isLoopbackAddress(req.socket.remoteAddress) && isLocalHostHeader(req.headers.host)) return true
-    return this.hasCredential(req)
+    return this.isLocal(req) || this.hasCredential(req)
+  }
+
+  /** From this machine, needing no token. A loopback request naming a foreign host is a web page that rebound its DNS name to us. */
+  isLocal(req: IncomingMessage): boolean {
+    return isLoopbackAddress(req.socket.remoteAddress) && isLocalHostHeader(req.headers.host)
   }
 
   /**

@@ -35,6 +35,8 @@ export class DashboardExtension implements RelayExtension {
   private readonly monitorSocket: MonitorSocketTransport
   private readonly access: AdminAccess
   private readonly files: Map<string, DashboardFile> | undefined
+  /** Monitoring sockets let in by the admin token, not by being on this machine. */
+  private readonly remoteViewers = new Set<Duplex>()
 
   constructor(
     private readonly relay: RelayServer,
@@ -66,9 +68,19 @@ export class DashboardExtension implements RelayExtension {
     return true
   }
 
+  /** Takes effect at the next request; dashboards watching with the old token are cut off. */
+  setAdminToken(adminToken: string | undefined): void {
+    this.access.setToken(adminToken)
+    for (const socket of this.remoteViewers) socket.destroy()
+  }
+
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if ((req.url ?? '').split('?')[0] !== MONITOR_PATH) return false
     if (this.access.allowsUpgrade(req)) {
+      if (!this.access.isLocal(req)) {
+        this.remoteViewers.add(socket)
+        socket.once('close', () => this.remoteViewers.delete(socket))
+      }
       this.monitorSocket.handleUpgrade(req, socket, head)
     } else {
       const body = 'the monitoring feed answers this machine, or the admin token\n'

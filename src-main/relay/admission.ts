@@ -19,7 +19,13 @@ export class AddressBook {
   private readonly records = new Map<string, AddressRecord>()
   private readonly refused = new RecentMap<string, { refusals: number; lastRefusal: { kind: CloseKind; at: number } }>(MAX_REFUSED_ADDRESSES)
 
-  constructor(private readonly connectionsPerSecond: number, private readonly burst: number) {}
+  constructor(private connectionsPerSecond: number, private burst: number) {}
+
+  /** New rates for addresses seen from now on; an address's current budget runs out as it was. */
+  setRate(connectionsPerSecond: number, burst: number): void {
+    this.connectionsPerSecond = connectionsPerSecond
+    this.burst = burst
+  }
 
   count(address: string): number {
     return this.records.get(address)?.connections ?? 0

@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws'
 import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
+import { DEFAULT_PORT } from '../../shared/relay-node-options.js'
 import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
@@ -59,6 +60,7 @@ const REFUSED_SOCKET_LINGER_MS = 2_000
  * process alike. It speaks the @localfirst/relay v4 wire protocol on one HTTP port.
  */
 export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
+  /** One object for the life of the relay: the registries hold it, and setLimits changes it in place. */
   readonly limits: RelayLimits
   private readonly host: string | undefined
   private readonly requestedPort: number
@@ -66,9 +68,9 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly peers: PeerRegistry
   private readonly pipes: PipeRegistry
   private readonly addresses: AddressBook
-  private readonly tokenGate: TokenGate | undefined
+  private tokenGate: TokenGate | undefined
   private readonly tokenFailures = new TokenFailures()
-  private readonly allowPublic: boolean
+  private allowPublic = false
   private readonly penalties = new PenaltyBox()
   private readonly sockets = new Set<RelaySocket>()
   private readonly extensions: RelayExtension[] = []
@@ -79,20 +81,20 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly httpServer: http.Server
   private readonly startedAt = Date.now()
   private address: ListeningAddress | undefined
-  private timers: NodeJS.Timeout[] = []
+  private pingTimer: NodeJS.Timeout | undefined
+  private rateTimer: NodeJS.Timeout | undefined
   private closing: Promise<void> | undefined
   private rates: RelayRates = { messagesPerSecond: 0, bytesPerSecond: 0 }
-  private advertising: AdvertisingView = advertisingOff('LAN discovery is not running')
+  private advertising: AdvertisingView = advertisingOff('not-running', 'LAN discovery is not running')
   private lastSample = { at: Date.now(), messages: 0, bytes: 0 }
 
   constructor(options: RelayServerOptions = {}) {
     super()
     this.limits = resolveLimits(options.limits)
     this.host = options.host
-    this.requestedPort = options.port ?? 8080
+    this.requestedPort = options.port ?? DEFAULT_PORT
     this.addresses = new AddressBook(this.limits.connectionsPerAddressPerSecond, this.limits.maxConnectionsPerAddress)
-    this.tokenGate = options.access?.token ? new TokenGate(options.access.token) : undefined
-    this.allowPublic = options.access?.allowPublic ?? false
+    this.setAccess(options.access ?? {})
     this.activity = new RelayActivity(options.eventLogSize ?? 500, event => {
       if (this.listenerCount('event') > 0) this.emit('event', event)
     })
@@ -138,10 +140,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     const { port } = server.address() as { port: number }
     const urls = relayUrls(this.host, port)
     this.address = { host: this.host, port, url: urls[0]!, urls }
-    this.timers.push(
-      setInterval(() => this.pingSockets(), this.limits.pingIntervalMs).unref(),
-      setInterval(() => this.sampleRates(), RATE_SAMPLE_MS).unref(),
-    )
+    this.startPinging()
+    this.rateTimer = setInterval(() => this.sampleRates(), RATE_SAMPLE_MS).unref()
     return this.address
   }
 
@@ -149,6 +149,35 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   use(extension: RelayExtension): this {
     this.extensions.push(extension)
     return this
+  }
+
+  /** Stops serving an extension; requests it would have taken go to the others and the relay's own routes. */
+  detach(extension: RelayExtension): void {
+    const index = this.extensions.indexOf(extension)
+    if (index >= 0) this.extensions.splice(index, 1)
+  }
+
+  /**
+   * New limits for a running relay, applied without closing anything: they hold for every new
+   * socket, Join, pipe and held byte from now on. Sockets already open keep the message size they
+   * were accepted with (ws fixes it per socket) and peers keep their control-message budget.
+   * Throws, with nothing changed, on limits resolveLimits refuses.
+   */
+  setLimits(overrides: Partial<RelayLimits>): void {
+    const next = resolveLimits(overrides)
+    const pingChanged = next.pingIntervalMs !== this.limits.pingIntervalMs
+    Object.assign(this.limits, next)
+    // ws reads maxPayload from its options at each upgrade.
+    this.controlServer.options.maxPayload = next.maxControlMessageBytes
+    this.pipeServer.options.maxPayload = next.maxPipeMessageBytes
+    this.addresses.setRate(next.connectionsPerAddressPerSecond, next.maxConnectionsPerAddress)
+    if (pingChanged && this.pingTimer) this.startPinging()
+  }
+
+  /** A new access token (or none) and public-address rule: asked of new connections; open ones stay. */
+  setAccess(access: AccessOptions): void {
+    this.tokenGate = access.token ? new TokenGate(access.token) : undefined
+    this.allowPublic = access.allowPublic ?? false
   }
 
   /** LAN discovery (src-main/discovery) reports its state here for the model. */
@@ -427,6 +456,11 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.activity.refusal('forbidden', { address, reason, http: true })
   }
 
+  private startPinging(): void {
+    clearInterval(this.pingTimer)
+    this.pingTimer = setInterval(() => this.pingSockets(), this.limits.pingIntervalMs).unref()
+  }
+
   private pingSockets(): void {
     for (const socket of this.sockets) {
       // A sender paused by backpressure cannot read its pong; its silence says nothing.
@@ -467,7 +501,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   }
 
   private async shutDown(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer)
+    clearInterval(this.pingTimer)
+    clearInterval(this.rateTimer)
     const stoppedListening = new Promise<void>(resolve => this.httpServer.close(() => resolve()))
     const open = [...this.sockets]
     // Not events.once: it rejects when a socket reports a protocol error on its way out.

@@ -93,7 +93,7 @@ describe('relay CLI: starting', () => {
     const result = await runCli(['--help'])
     expect(result.code).toBe(0)
     const help = result.stdout
-    for (const flag of ['--host', '--port', '--no-advertise', '--quiet', '--verbose', '--version', '--help']) expect(help).toContain(flag)
+    for (const flag of ['--host', '--port', '--no-advertise', '--name', '--priority', '--quiet', '--verbose', '--version', '--help']) expect(help).toContain(flag)
     for (const [name, value] of Object.entries(DEFAULT_LIMITS)) {
       const line = help.split('\n').find(text => text.trimStart().startsWith(`--${kebab(name)} `))
       expect(line, `--help lists --${kebab(name)}`).toBeDefined()
@@ -125,6 +125,7 @@ describe('relay CLI: starting', () => {
       { args: ['--max-peers', '0'], message: /--max-peers must be at least 1/ },
       { args: ['--hold-timeout-ms', '1.5'], message: /--hold-timeout-ms must be a whole number/ },
       { args: ['--quiet', '--verbose'], message: /--quiet and --verbose cannot be used together/ },
+      { args: ['--name', 'x'.repeat(64)], message: /--name: the relay name is at most 63 characters/ },
       { args: [], env: { PORT: 'eighty' }, message: /PORT must be a whole number/ },
     ]
     const results = await Promise.all(cases.map(({ args, env }) => runCli(['--host', '127.0.0.1', ...args], env)))

@@ -64,7 +64,7 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
     documents: [],
     pipes: [],
     events: [],
-    advertising: advertisingOff('LAN discovery is not running'),
+    advertising: advertisingOff('not-running', 'LAN discovery is not running'),
     access: { tokenRequired: false, allowPublic: true },
     addresses: [],
     ...overrides,

@@ -16,7 +16,7 @@ const advertising: AdvertisingView = {
   instanceName: 'Switchboard on studio',
   hostName: 'studio.local',
   interfaces: [{ name: 'eth0', addresses: ['192.168.1.20'] }],
-  skippedInterfaces: [{ name: 'docker0', reason: 'container or VM bridge' }],
+  skippedInterfaces: [{ name: 'docker0', code: 'container-bridge', reason: 'container or VM bridge' }],
   errors: [],
   otherRelays: [
     {

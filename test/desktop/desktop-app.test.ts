@@ -8,9 +8,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
-import type { DesktopSettings, RelayStatus } from '../../shared/ipc-schema.js'
+import type { DesktopSettings, RelayStatus, SettingsPatch } from '../../shared/ipc-schema.js'
 import type { MonitorServerMessage } from '../../shared/monitoring.js'
+import type { RelayNodeOptions } from '../../shared/relay-node-options.js'
+import type { RelaySnapshot } from '../../shared/relay-model.js'
+import { MonitorClient } from '../dashboard/monitor-client.js'
+import { LIVE_CHANGES } from '../helpers/live-settings.js'
 import { closeServer, fetchHealth, freePort, listenOn } from '../helpers/processes.js'
+import { SequencedLoad } from '../helpers/sequenced-load.js'
 import { eventually } from '../helpers/relay.js'
 import { BrowserWindow, FakeWebContents, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
 
@@ -55,6 +60,35 @@ const window = () => BrowserWindow.instances.at(-1)!
 const page = () => ({ frame: appFrame(), sender: window().webContents })
 const log = () => readFileSync(path.join(app.paths.logs!, 'switchboard.log'), 'utf8')
 const statuses = () => window().webContents.messages('relay:status-changed') as RelayStatus[]
+
+/** A node option as the setting the window changes. */
+const SETTING_OF: Record<keyof RelayNodeOptions, keyof DesktopSettings> = {
+  host: 'listenAddress',
+  port: 'port',
+  limits: 'limits',
+  accessToken: 'accessToken',
+  allowPublic: 'allowPublic',
+  adminToken: 'adminToken',
+  name: 'relayName',
+  priority: 'priority',
+  advertise: 'advertise',
+  interfaces: 'advertiseInterfaces',
+}
+// The settings say "none" with an empty string.
+const settingsPatch = (change: Partial<RelayNodeOptions>): SettingsPatch =>
+  Object.fromEntries(Object.entries(change).map(([name, value]) => [SETTING_OF[name as keyof RelayNodeOptions], value ?? '']))
+
+/** The relay's model as the dashboard in a browser on this machine gets it. */
+async function monitoredSnapshot(url: string): Promise<RelaySnapshot> {
+  const monitor = new MonitorClient(url)
+  try {
+    await monitor.opened
+    await eventually(() => monitor.messages.some(message => message.type === 'snapshot'), 5_000, 'a snapshot')
+    return (monitor.messages.find(message => message.type === 'snapshot') as { snapshot: RelaySnapshot }).snapshot
+  } finally {
+    await monitor.close()
+  }
+}
 
 describe('desktop app: start-up', () => {
   test('takes the single-instance lock, hides the dock icon, starts the relay, shows the tray and the window', async () => {
@@ -135,6 +169,8 @@ describe('desktop app: the window', () => {
     const answer = await ipcMain.invoke('settings:update', page(), { port: newPort })
     expect(answer).toMatchObject({ type: 'success', value: { port: newPort, listenAddress: '127.0.0.1' } })
     await eventually(() => statuses().some(status => status.phase === 'running' && status.port === newPort), 5_000, 'running on the new port')
+    // The window heard why before the relay went down.
+    expect(statuses()).toContainEqual({ phase: 'starting', port: newPort, restart: ['port'] })
     expect((await fetchHealth(newPort)).status).toBe('ok')
     await closeServer(await listenOn(port))
     expect(tray().tooltip).toContain(`port ${newPort}`)
@@ -142,9 +178,40 @@ describe('desktop app: the window', () => {
     expect(log()).toContain('settings changed: port')
   })
 
+  test('under load (100 peers, 50 live pipes), every other setting from the page applies live: nobody disconnected, no message lost, each value in effect', async () => {
+    await launch()
+    const url = `ws://127.0.0.1:${port}`
+    const load = await SequencedLoad.start(url, { peers: 100, pipes: 50 })
+    try {
+      await load.flowing(1_000)
+      const relay = { url, port, snapshot: () => monitoredSnapshot(url) }
+      for (const { what, change, check } of [...LIVE_CHANGES, { what: 'interfaces', change: { interfaces: ['eth9'] }, check: async () => undefined }]) {
+        expect(await ipcMain.invoke('settings:update', page(), settingsPatch(change)), what).toMatchObject({ type: 'success' })
+        await check(relay)
+        await load.flowing(500)
+        expect(load.report().closes, what).toEqual([])
+      }
+      const report = await load.drain()
+      expect(report).toMatchObject({ closes: [], disorders: [] })
+      expect(report.received).toBe(report.sent)
+      // Never restarted: the window only ever heard of a running relay (its peer count changing).
+      expect(new Set(statuses().map(status => status.phase))).toEqual(new Set(['running']))
+      expect(log()).toContain('settings changed: advertiseInterfaces')
+    } finally {
+      load.close()
+    }
+  }, 60_000)
+
   test('a bad change from the page is refused with a message, a wrong sender is refused and logged', async () => {
     await launch()
     expect(await ipcMain.invoke('settings:update', page(), { port: 'eighty' })).toEqual({ type: 'error', message: 'The port must be a whole number from 1 to 65535.' })
+    // Each value fine on its own, refused together by the relay's rules, and nothing stored.
+    const sameToken = { accessToken: 'one-token-for-both', adminToken: 'one-token-for-both' }
+    expect(await ipcMain.invoke('settings:update', page(), sameToken)).toEqual({
+      type: 'error',
+      message: 'The admin token must differ from the access token: every app knows the access token.',
+    })
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { accessToken: '', adminToken: '' } })
     const stranger = { frame: appFrame('https://evil.example/'), sender: window().webContents }
     expect(await ipcMain.invoke('settings:get', stranger)).toMatchObject({ type: 'error' })
     expect(log()).toContain("ipc settings:get: Refused: settings:get was not sent by the app's own page.")

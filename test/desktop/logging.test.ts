@@ -7,6 +7,7 @@ import { describeSettingsChange, describeStatus, logLifecycle } from '../../src-
 import { LogFile } from '../../src-main/desktop/log-file.js'
 import { RelayLifecycle } from '../../src-main/desktop/relay-lifecycle.js'
 import { DEFAULT_SETTINGS } from '../../src-main/desktop/settings-schema.js'
+import { RecordingDiscovery, nodeOptions } from '../helpers/node.js'
 import { freePort } from '../helpers/processes.js'
 import { eventually, openPeer } from '../helpers/relay.js'
 
@@ -53,6 +54,7 @@ describe('what the app logs', () => {
   test('the relay\'s life in one line per change, never a line per peer', () => {
     expect(describeStatus({ phase: 'running', port: 8080, urls: ['ws://localhost:8080', 'ws://10.0.0.2:8080'], peers: 3 })).toBe('relay running: ws://localhost:8080, ws://10.0.0.2:8080')
     expect(describeStatus({ phase: 'error', port: 8080, message: 'Port 8080 is in use' })).toBe('relay not running: Port 8080 is in use')
+    expect(describeStatus({ phase: 'starting', port: 9000, restart: ['port'] })).toBe('relay restarting on port 9000 (port changed)')
   })
 
   test('settings changes name what changed, never the admin token\'s value', () => {
@@ -64,20 +66,15 @@ describe('what the app logs', () => {
   test('a running relay: its start, its notable events (refusals), its stop', async () => {
     const lines: string[] = []
     const port = await freePort()
-    const lifecycle = new RelayLifecycle(
-      {
-        engine: { host: '127.0.0.1', port, limits: {}, adminToken: undefined, access: {} },
-        advertising: { advertise: false, interfaces: [], name: undefined, tokenRequired: false },
-      },
-      { startAdvertising: () => ({ stop: async () => undefined }) },
-    )
+    const lifecycle = new RelayLifecycle(nodeOptions({ port, advertise: false }), { startDiscovery: new RecordingDiscovery().start })
     logLifecycle(lifecycle, { write: line => lines.push(line), append: line => lines.push(line) })
     await lifecycle.start()
     const peer = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/alice')
     peer.socket.send('not msgpack')
     await eventually(() => lines.some(line => line.includes('refusal')), 5_000, 'a refusal line')
     await lifecycle.quit()
-    expect(lines[0]).toBe(`relay running: ws://127.0.0.1:${port}`)
+    // Discovery's state comes first (in the app's words), then the relay's.
+    expect(lines.slice(0, 2)).toEqual(['mDNS advertising: off (turned off in Settings)', `relay running: ws://127.0.0.1:${port}`])
     expect(lines.find(line => line.includes('refusal'))).toMatch(/refusal 4400 malformed message.* peer=alice/)
     expect(lines.at(-1)).toBe('relay stopped')
     expect(lines.filter(line => line.includes('peer-connect'))).toEqual([])

@@ -1,16 +1,17 @@
 /**
- * The lifecycle controller against the real engine on loopback: start, pause and resume, restart
- * on a port change, a busy port as an error state, and quit with LAN discovery's goodbyes first.
- * No Electron: the controller is plain Node.
+ * The lifecycle controller against the real engine on loopback: start, pause and resume, settings
+ * applied live, a restart only on a port change (announced first), a busy port as an error state,
+ * and quit with LAN discovery's goodbyes first. No Electron: the controller is plain Node.
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { RelayStatus } from '../../shared/ipc-schema.js'
-import { relayDiscoveryStarter } from '../../src-main/desktop/relay-discovery-starter.js'
-import { RelayLifecycle, type Advertisement, type LifecycleOptions, type StartAdvertising } from '../../src-main/desktop/relay-lifecycle.js'
+import { logLifecycle } from '../../src-main/desktop/activity-log.js'
+import { RelayLifecycle } from '../../src-main/desktop/relay-lifecycle.js'
 import type { RelayServer } from '../../src-main/relay/relay-server.js'
+import { RecordingDiscovery, nodeOptions } from '../helpers/node.js'
 import { closeServer, fetchHealth, freePort, listenOn } from '../helpers/processes.js'
 import { eventually, openPeer } from '../helpers/relay.js'
 
@@ -22,35 +23,7 @@ afterEach(async () => {
   await Promise.all(lifecycles.splice(0).map(lifecycle => lifecycle.quit()))
 })
 
-function options(port: number, overrides: Partial<LifecycleOptions['engine']> = {}): LifecycleOptions {
-  return {
-    engine: { host: '127.0.0.1', port, limits: {}, adminToken: undefined, access: {}, ...overrides },
-    advertising: { advertise: true, interfaces: [], name: undefined, tokenRequired: false },
-  }
-}
-
-/** LAN discovery as the lifecycle sees it, recording when its goodbyes went out relative to the relay's close. */
-class FakeDiscovery {
-  readonly log: string[] = []
-  started: { relay: RelayServer; options: LifecycleOptions['advertising'] }[] = []
-  /** How long saying goodbye takes; undefined: forever. */
-  goodbyeMs: number | undefined = 20
-
-  readonly start: StartAdvertising = (relay, advertising) => {
-    this.started.push({ relay, options: advertising })
-    this.log.push(`advertise :${relay.listening?.port}`)
-    const advertisement: Advertisement = {
-      stop: async () => {
-        // The relay must still answer while the goodbyes go out.
-        this.log.push(`goodbye (relay listening: ${relay.snapshot().listening})`)
-        if (this.goodbyeMs === undefined) await new Promise(() => undefined)
-        await new Promise(resolve => setTimeout(resolve, this.goodbyeMs))
-        this.log.push('goodbyes sent')
-      },
-    }
-    return advertisement
-  }
-}
+const options = (port: number, overrides: Parameters<typeof nodeOptions>[0] = {}) => nodeOptions({ port, ...overrides })
 
 function track(lifecycle: RelayLifecycle): { statuses: RelayStatus[]; problems: string[] } {
   lifecycles.push(lifecycle)
@@ -64,8 +37,8 @@ function track(lifecycle: RelayLifecycle): { statuses: RelayStatus[]; problems: 
 describe('relay lifecycle', () => {
   test('start: the relay listens with the settings, LAN discovery starts on it, and the status says running', async () => {
     const port = await freePort()
-    const discovery = new FakeDiscovery()
-    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: discovery.start })
+    const discovery = new RecordingDiscovery()
+    const lifecycle = new RelayLifecycle(options(port), { startDiscovery: discovery.start })
     const { statuses } = track(lifecycle)
     await lifecycle.start()
     expect(statuses).toEqual([{ phase: 'running', port, urls: [`ws://127.0.0.1:${port}`], peers: 0 }])
@@ -76,7 +49,7 @@ describe('relay lifecycle', () => {
 
   test('the peer count in the status follows joins and leaves', async () => {
     const port = await freePort()
-    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: new FakeDiscovery().start })
+    const lifecycle = new RelayLifecycle(options(port), { startDiscovery: new RecordingDiscovery().start })
     const { statuses } = track(lifecycle)
     await lifecycle.start()
     const alice = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/alice')
@@ -90,8 +63,8 @@ describe('relay lifecycle', () => {
 
   test('pause sends the goodbyes, closes the relay and frees the port; resume starts a new relay on it', async () => {
     const port = await freePort()
-    const discovery = new FakeDiscovery()
-    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: discovery.start })
+    const discovery = new RecordingDiscovery()
+    const lifecycle = new RelayLifecycle(options(port), { startDiscovery: discovery.start })
     track(lifecycle)
     await lifecycle.start()
     const first = lifecycle.relay
@@ -112,13 +85,15 @@ describe('relay lifecycle', () => {
 
   test('a port change restarts the relay on the new port; the old port is freed', async () => {
     const [oldPort, newPort] = [await freePort(), await freePort()]
-    const lifecycle = new RelayLifecycle(options(oldPort), { startAdvertising: new FakeDiscovery().start })
+    const lifecycle = new RelayLifecycle(options(oldPort), { startDiscovery: new RecordingDiscovery().start })
     const { statuses } = track(lifecycle)
     const relays: RelayServer[] = []
     lifecycle.on('relay', relay => relays.push(relay))
     await lifecycle.start()
     await lifecycle.reconfigure(options(newPort))
+    // The status says why before the relay goes down: every app is about to reconnect.
     expect(statuses.map(status => status.phase)).toEqual(['running', 'starting', 'running'])
+    expect(statuses[1]).toEqual({ phase: 'starting', port: newPort, restart: ['port'] })
     expect(lifecycle.status).toMatchObject({ phase: 'running', port: newPort })
     expect((await fetchHealth(newPort)).status).toBe('ok')
     await closeServer(await listenOn(oldPort))
@@ -127,7 +102,7 @@ describe('relay lifecycle', () => {
 
   test('settings that change nothing the relay runs with do not restart it', async () => {
     const port = await freePort()
-    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: new FakeDiscovery().start })
+    const lifecycle = new RelayLifecycle(options(port), { startDiscovery: new RecordingDiscovery().start })
     const { statuses } = track(lifecycle)
     await lifecycle.start()
     const relay = lifecycle.relay
@@ -138,7 +113,7 @@ describe('relay lifecycle', () => {
 
   test('a paused relay keeps new settings for when it resumes', async () => {
     const [oldPort, newPort] = [await freePort(), await freePort()]
-    const lifecycle = new RelayLifecycle(options(oldPort), { startAdvertising: new FakeDiscovery().start })
+    const lifecycle = new RelayLifecycle(options(oldPort), { startDiscovery: new RecordingDiscovery().start })
     track(lifecycle)
     await lifecycle.start()
     await lifecycle.pause()
@@ -152,8 +127,8 @@ describe('relay lifecycle', () => {
     const busy = await listenOn(0)
     const busyPort = (busy.address() as { port: number }).port
     try {
-      const discovery = new FakeDiscovery()
-      const lifecycle = new RelayLifecycle(options(busyPort), { startAdvertising: discovery.start })
+      const discovery = new RecordingDiscovery()
+      const lifecycle = new RelayLifecycle(options(busyPort), { startDiscovery: discovery.start })
       const { statuses } = track(lifecycle)
       await lifecycle.start()
       expect(lifecycle.status).toEqual({
@@ -179,12 +154,12 @@ describe('relay lifecycle', () => {
 
   test('an address that is not this machine, and limits the engine refuses, are error states too', async () => {
     const port = await freePort()
-    const elsewhere = new RelayLifecycle(options(port, { host: '192.0.2.1' }), { startAdvertising: new FakeDiscovery().start })
+    const elsewhere = new RelayLifecycle(options(port, { host: '192.0.2.1' }), { startDiscovery: new RecordingDiscovery().start })
     track(elsewhere)
     await elsewhere.start()
     expect(elsewhere.status).toMatchObject({ phase: 'error', message: expect.stringContaining('192.0.2.1 is not an address of this machine') })
 
-    const badLimits = new RelayLifecycle(options(port, { limits: { holdPauseBytes: 10, maxHeldBytes: 5 } }), { startAdvertising: new FakeDiscovery().start })
+    const badLimits = new RelayLifecycle(options(port, { limits: { holdPauseBytes: 10, maxHeldBytes: 5 } }), { startDiscovery: new RecordingDiscovery().start })
     track(badLimits)
     await badLimits.start()
     expect(badLimits.status).toMatchObject({ phase: 'error', message: expect.stringContaining('holdPauseBytes') })
@@ -192,9 +167,9 @@ describe('relay lifecycle', () => {
 
   test('quit: goodbyes first, awaited, then the relay closes; nothing starts afterwards', async () => {
     const port = await freePort()
-    const discovery = new FakeDiscovery()
+    const discovery = new RecordingDiscovery()
     discovery.goodbyeMs = 150
-    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: discovery.start })
+    const lifecycle = new RelayLifecycle(options(port), { startDiscovery: discovery.start })
     const { statuses } = track(lifecycle)
     await lifecycle.start()
     const peer = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/carol')
@@ -221,9 +196,9 @@ describe('relay lifecycle', () => {
 
   test('goodbyes that never finish are given up on, so quitting cannot hang', async () => {
     const port = await freePort()
-    const discovery = new FakeDiscovery()
+    const discovery = new RecordingDiscovery()
     discovery.goodbyeMs = undefined
-    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: discovery.start, goodbyeTimeoutMs: 100 })
+    const lifecycle = new RelayLifecycle(options(port), { startDiscovery: discovery.start, goodbyeTimeoutMs: 100 })
     const { problems } = track(lifecycle)
     await lifecycle.start()
     const started = Date.now()
@@ -236,7 +211,7 @@ describe('relay lifecycle', () => {
   test('LAN discovery failing to start is reported, and the relay runs without it', async () => {
     const port = await freePort()
     const lifecycle = new RelayLifecycle(options(port), {
-      startAdvertising: () => {
+      startDiscovery: () => {
         throw new Error('port 5353 unavailable')
       },
     })
@@ -248,26 +223,67 @@ describe('relay lifecycle', () => {
 
   test('clicks and setting changes arriving together run one after another', async () => {
     const [a, b] = [await freePort(), await freePort()]
-    const lifecycle = new RelayLifecycle(options(a), { startAdvertising: new FakeDiscovery().start })
+    const lifecycle = new RelayLifecycle(options(a), { startDiscovery: new RecordingDiscovery().start })
     track(lifecycle)
     await Promise.all([lifecycle.start(), lifecycle.pause(), lifecycle.reconfigure(options(b)), lifecycle.resume(), lifecycle.start()])
     expect(lifecycle.status).toMatchObject({ phase: 'running', port: b })
     await closeServer(await listenOn(a))
   })
 
-  test('the real LAN discovery plugs in: on loopback it stays off, says why, and the model shows it', async () => {
+  test('every other setting applies live: the same relay, no status change, the peers stay, discovery hears of it', async () => {
+    const port = await freePort()
+    const discovery = new RecordingDiscovery()
+    const lifecycle = new RelayLifecycle(options(port), { startDiscovery: discovery.start })
+    const { statuses } = track(lifecycle)
+    await lifecycle.start()
+    const relay = lifecycle.relay
+    const peer = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/dora')
+    sockets.push(peer.socket)
+    await eventually(() => lifecycle.status.phase === 'running' && lifecycle.status.peers === 1, 5_000, 'one peer')
+    const changed = options(port, {
+      limits: { maxPeers: 7 },
+      accessToken: 'an-access-token-1',
+      adminToken: 'an-admin-token-1',
+      allowPublic: true,
+      name: 'studio',
+      priority: 4,
+      advertise: false,
+      interfaces: ['eth1'],
+    })
+    await lifecycle.reconfigure(changed)
+    expect(lifecycle.relay).toBe(relay)
+    expect(statuses.map(status => status.phase)).toEqual(['running', 'running'])
+    expect(peer.closeCode).toBeUndefined()
+    expect(relay!.snapshot()).toMatchObject({ limits: { maxPeers: 7 }, access: { tokenRequired: true, allowPublic: true }, counts: { peers: 1 } })
+    expect(discovery.started).toHaveLength(1)
+    expect(discovery.reconfigured).toEqual([{ advertise: false, interfaces: ['eth1'], priority: 4, tokenRequired: true, hostname: 'studio' }])
+  })
+
+  test('settings the node refuses change nothing, and the relay runs on as it was', async () => {
+    const port = await freePort()
+    const lifecycle = new RelayLifecycle(options(port), { startDiscovery: new RecordingDiscovery().start })
+    const { statuses } = track(lifecycle)
+    await lifecycle.start()
+    await expect(lifecycle.reconfigure(options(await freePort(), { limits: { holdPauseBytes: 10, maxHeldBytes: 5 } }))).rejects.toThrow(/holdPauseBytes/)
+    expect(statuses).toEqual([{ phase: 'running', port, urls: [`ws://127.0.0.1:${port}`], peers: 0 }])
+    expect(lifecycle.relay!.snapshot().limits.maxHeldBytes).not.toBe(5)
+    expect((await fetchHealth(port)).status).toBe('ok')
+  })
+
+  test('the real LAN discovery plugs in: on loopback it stays off, says why in the app\'s words, and the model shows it', async () => {
     const port = await freePort()
     const directory = mkdtempSync(path.join(tmpdir(), 'switchboard-discovery-'))
     process.env.SWITCHBOARD_INSTANCE_ID_FILE = path.join(directory, 'instance-id')
     const logged: string[] = []
-    const lifecycle = new RelayLifecycle(options(port), { startAdvertising: relayDiscoveryStarter({ write: line => logged.push(line) }) })
+    const lifecycle = new RelayLifecycle(options(port))
+    logLifecycle(lifecycle, { write: line => logged.push(line), append: line => logged.push(line) })
     track(lifecycle)
     try {
       await lifecycle.start()
       const advertising = lifecycle.relay!.snapshot().advertising
-      expect(advertising.state).toBe('off')
+      expect(advertising).toMatchObject({ state: 'off', offReason: 'loopback-only' })
       expect(advertising.reason).toContain('127.0.0.1')
-      expect(logged.join('\n')).toContain('mDNS advertising: off')
+      expect(logged).toContain('mDNS advertising: off (listening on this computer only; choose "Every interface" under Listen on in Settings to be found on the LAN)')
       await lifecycle.quit()
     } finally {
       delete process.env.SWITCHBOARD_INSTANCE_ID_FILE

@@ -40,6 +40,7 @@ describe('settings store', () => {
       advertise: true,
       advertiseInterfaces: [],
       relayName: '',
+      priority: 0,
       adminToken: '',
       accessToken: '',
       allowPublic: false,
@@ -110,9 +111,9 @@ describe('settings store', () => {
 
 describe('settings changes from the window', () => {
   test('valid changes pass, cleaned up (a trimmed name, no duplicate interfaces)', () => {
-    expect(parseSettingsPatch({ port: 9000, relayName: '  studio  ', advertiseInterfaces: ['eth0', 'eth0', 'wlan0'] })).toEqual({
+    expect(parseSettingsPatch({ port: 9000, relayName: '  studio  ', priority: 3, advertiseInterfaces: ['eth0', 'eth0', 'wlan0'] })).toEqual({
       ok: true,
-      value: { port: 9000, relayName: 'studio', advertiseInterfaces: ['eth0', 'wlan0'] },
+      value: { port: 9000, relayName: 'studio', priority: 3, advertiseInterfaces: ['eth0', 'wlan0'] },
     })
     expect(parseSettingsPatch({})).toEqual({ ok: true, value: {} })
     expect(parseSettingsPatch({ listenAddress: '::1', adminToken: '', startAtLogin: true, advertise: false, limits: { maxPeers: 10 } }).ok).toBe(true)
@@ -131,6 +132,8 @@ describe('settings changes from the window', () => {
     [{ advertiseInterfaces: [''] }, 'Interface names are non-empty text.'],
     [{ relayName: 'x'.repeat(64) }, 'The relay name is at most 63 characters.'],
     [{ relayName: 'bad\nname' }, 'The relay name cannot hold control characters.'],
+    [{ priority: -1 }, 'The priority is a whole number, 0 or more.'],
+    [{ priority: 1.5 }, 'The priority is a whole number, 0 or more.'],
     [{ adminToken: 'short' }, 'The admin token must be at least 12 characters long, or empty.'],
     [{ accessToken: 'short' }, 'The access token must be at least 12 characters long, or empty.'],
     [{ accessToken: 'has a space in it' }, 'The access token may hold only letters, digits and . _ ~ -, or empty.'],

@@ -94,6 +94,7 @@ describe('tray model', () => {
     const starting = trayModel({ status: { phase: 'starting', port: 9000 }, startAtLogin: false })
     expect(starting.icon).toBe('paused')
     expect(starting.tooltip).toBe('Switchboard: starting on port 9000…')
+    expect(trayModel({ status: { phase: 'starting', port: 9000, restart: ['port'] }, startAtLogin: false }).tooltip).toBe('Switchboard: restarting on port 9000…')
     expect(readMenu(starting.menu)).toContain('(disabled) Pause Relay')
     const stopping = trayModel({ status: { phase: 'stopped' }, startAtLogin: false })
     expect(readMenu(stopping.menu)).toContain('(disabled) Quit Switchboard')

@@ -75,10 +75,10 @@ describeOnLan(capability, 'LAN discovery: what is advertised, where, and what th
     })
     expect(view.skippedInterfaces).toEqual(
       expect.arrayContaining([
-        { name: 'lo', reason: 'loopback' },
-        { name: 'docker0', reason: 'container or VM bridge' },
-        { name: 'br-0123456789ab', reason: 'container or VM bridge' },
-        { name: 'wg0', reason: 'VPN or tunnel (multicast rarely crosses it)' },
+        { name: 'lo', code: 'loopback', reason: 'loopback' },
+        { name: 'docker0', code: 'container-bridge', reason: 'container or VM bridge' },
+        { name: 'br-0123456789ab', code: 'container-bridge', reason: 'container or VM bridge' },
+        { name: 'wg0', code: 'tunnel', reason: 'VPN or tunnel (multicast rarely crosses it)' },
       ]),
     )
 
@@ -96,7 +96,7 @@ describeOnLan(capability, 'LAN discovery: what is advertised, where, and what th
     await pinned.waitForLine(/mDNS: advertising "Switchboard on pinned" \(_lf-relay\._tcp\) as pinned\.local on eth1 \(10\.213\.1\.11\)$/, 20_000)
     const silent = modelRelay(h3, { advertise: false, hostname: 'silent' })
     const off = await silent.waitForEvent(event => event.ev === 'model', 15_000)
-    expect(modelOf(off)).toMatchObject({ state: 'off', reason: '--no-advertise', interfaces: [], otherRelays: [] })
+    expect(modelOf(off)).toMatchObject({ state: 'off', offReason: 'disabled', interfaces: [], otherRelays: [] })
 
     const [onLan0, onLan1] = await Promise.all([zeroconfBrowse(h2), zeroconfBrowse(h4)])
     expect(onLan0).toEqual([])

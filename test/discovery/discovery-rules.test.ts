@@ -20,7 +20,7 @@ import {
   type RelayTxt,
 } from '@switchboard/lan-mdns'
 import { DISCOVERY_PATH, type DiscoveryDocument } from '../../shared/discovery.js'
-import type { AdvertisingView } from '../../shared/relay-model.js'
+import { advertisingOff, type AdvertisingOffReason, type AdvertisingView } from '../../shared/relay-model.js'
 import { parseRelayArgs } from '../../src-main/cli/options.js'
 import { describeAdvertisingChange } from '../../src-main/discovery/advertising-format.js'
 import { hostLabel } from '../../src-main/discovery/advertiser.js'
@@ -165,14 +165,15 @@ describe('which interfaces and addresses are advertised', () => {
     const { chosen, skipped } = selectInterfaces(table, { pinned: ['wlan0', 'docker0', 'eth9', 'lo'] })
     expect(chosen.map(iface => iface.name)).toEqual(['wlan0', 'docker0'])
     expect(skipped).toEqual(expect.arrayContaining([
-      { name: 'eth0', reason: 'not named with --interface' },
-      { name: 'lo', reason: 'loopback' },
-      { name: 'eth9', reason: 'not found (named with --interface)' },
+      { name: 'eth0', code: 'not-chosen', reason: 'not among the interfaces chosen to advertise on' },
+      { name: 'lo', code: 'loopback', reason: 'loopback' },
+      { name: 'eth9', code: 'chosen-missing', reason: 'chosen to advertise on, but not found' },
     ]))
   })
 
   test('a relay listening on one address advertises that address only', () => {
     expect(selectInterfaces(table, { listenHost: '192.168.1.21' }).chosen).toEqual([{ name: 'wlan0', ipv4: '192.168.1.21', addresses: ['192.168.1.21'] }])
+    expect(selectInterfaces(table, { listenHost: '192.168.1.21' }).skipped).toContainEqual({ name: 'eth0', code: 'not-listen-address', reason: 'does not hold the address the relay listens on' })
     expect(selectInterfaces(table, { listenHost: '0.0.0.0' }).chosen.map(iface => iface.name)).toEqual(['eth0', 'wlan0'])
   })
 
@@ -213,7 +214,7 @@ describe('instance id', () => {
 })
 
 describe('CLI flags', () => {
-  test('--interface repeats, --priority takes a whole number, --no-advertise turns it off', () => {
+  test('--interface repeats, --priority takes a whole number, --no-advertise turns it off, --name names the relay', () => {
     expect(parseRelayArgs([], {})).toMatchObject({ advertise: true, interfaces: [], priority: 0 })
     expect(parseRelayArgs(['--interface', 'eth0', '--interface', 'wlan0', '--priority', '3', '--no-advertise'], {})).toMatchObject({
       advertise: false,
@@ -221,6 +222,8 @@ describe('CLI flags', () => {
       priority: 3,
     })
     expect(() => parseRelayArgs(['--priority', '-1'], {})).toThrow(/--priority/)
+    expect(parseRelayArgs(['--name', 'studio'], {})).toMatchObject({ name: 'studio' })
+    expect(parseRelayArgs([], {})).toMatchObject({ name: undefined })
   })
 })
 
@@ -365,6 +368,7 @@ describe('discovery endpoint and the model, on a relay that cannot advertise (lo
   })
 
   test('the headless relay prints what changed, errors on their own', () => {
+    const words = (reason: AdvertisingOffReason) => reason
     const up: AdvertisingView = {
       state: 'advertising',
       serviceType: '_lf-relay._tcp',
@@ -376,13 +380,16 @@ describe('discovery endpoint and the model, on a relay that cannot advertise (lo
       otherRelays: [],
       chosen: true,
     }
-    expect(describeAdvertisingChange(undefined, up)).toEqual({ info: ['mDNS: advertising "Switchboard on x" (_lf-relay._tcp) as x.local on eth0 (10.0.0.1)'], errors: [] })
+    expect(describeAdvertisingChange(undefined, up, words)).toEqual({ info: ['mDNS: advertising "Switchboard on x" (_lf-relay._tcp) as x.local on eth0 (10.0.0.1)'], errors: [] })
     const other = relay({ id: 'y', name: 'Switchboard on y', url: 'ws://10.0.0.2:8080' })
     const renamed: AdvertisingView = { ...up, errors: [{ at: 5, message: 'renamed' }], otherRelays: [other], chosen: false }
-    expect(describeAdvertisingChange(up, renamed)).toEqual({
+    expect(describeAdvertisingChange(up, renamed, words)).toEqual({
       info: ['mDNS: other relays on the LAN: "Switchboard on y" ws://10.0.0.2:8080; clients pick "Switchboard on y"'],
       errors: ['mDNS: renamed'],
     })
-    expect(describeAdvertisingChange(renamed, { ...renamed, state: 'error', reason: 'port 5353 unavailable' }).errors).toEqual(['mDNS: port 5353 unavailable; retrying'])
+    expect(describeAdvertisingChange(renamed, { ...renamed, state: 'error', reason: 'port 5353 unavailable' }, words).errors).toEqual(['mDNS: port 5353 unavailable; retrying'])
+    // Why it is off is a code; the front end words it.
+    const off = { ...advertisingOff('disabled', 'advertising is turned off'), txt: up.txt }
+    expect(describeAdvertisingChange(up, off, reason => `said by the front end: ${reason}`).info).toContain('mDNS advertising: off (said by the front end: disabled)')
   })
 })

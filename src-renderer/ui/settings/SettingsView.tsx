@@ -1,6 +1,8 @@
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react'
 import type { DesktopBridge, DesktopSettings, NetworkInterfaceChoice, RelayStatus, SettingsPatch } from '../../../shared/ipc-schema.js'
 import { DEFAULT_LIMITS, type RelayLimits } from '../../../shared/limits.js'
+import type { RestartCause } from '../../../shared/relay-node-options.js'
+import { settingsRestart } from '../../../shared/settings-node-options.js'
 import './settings.css'
 
 type LimitName = keyof RelayLimits
@@ -24,22 +26,29 @@ const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as LimitName[]
 const THIS_MACHINE_ONLY = '127.0.0.1'
 
 /** The form's fields as typed: numbers stay text until saved, so a half-typed value is not lost. */
-type Draft = Omit<DesktopSettings, 'port' | 'limits'> & {
+type Draft = Omit<DesktopSettings, 'port' | 'priority' | 'limits'> & {
   port: string
+  priority: string
   limits: Record<LimitName, string>
 }
 
 const toDraft = (settings: DesktopSettings): Draft => ({
   ...settings,
   port: String(settings.port),
+  priority: String(settings.priority),
   limits: Object.fromEntries(LIMIT_NAMES.map(name => [name, settings.limits[name] === undefined ? '' : String(settings.limits[name])])) as Record<LimitName, string>,
 })
 
-/** Only what changed. Text that is not a number goes as NaN: the app checks every value and says what is wrong. */
-function changes(draft: Draft, saved: DesktopSettings): SettingsPatch {
+/** The settings the draft would save. Text that is not a number goes as NaN: the app checks every value and says what is wrong. */
+function fromDraft(draft: Draft): DesktopSettings {
   const limits: Partial<RelayLimits> = {}
   for (const name of LIMIT_NAMES) if (draft.limits[name].trim() !== '') limits[name] = Number(draft.limits[name])
-  const next: DesktopSettings = { ...draft, port: Number(draft.port), limits }
+  return { ...draft, port: Number(draft.port), priority: Number(draft.priority), limits }
+}
+
+/** Only what changed. */
+function changes(draft: Draft, saved: DesktopSettings): SettingsPatch {
+  const next = fromDraft(draft)
   const patch: Record<string, unknown> = {}
   for (const name of Object.keys(next) as (keyof DesktopSettings)[]) {
     if (JSON.stringify(next[name]) !== JSON.stringify(saved[name])) patch[name] = next[name]
@@ -49,10 +58,20 @@ function changes(draft: Draft, saved: DesktopSettings): SettingsPatch {
 
 type Outcome = { ok: true; message: string } | { ok: false; message: string }
 
+const RESTART_SETTING_NAMES: Record<RestartCause, string> = { host: 'where the relay listens', port: 'the port' }
+
+/** Said before saving: everything else applies without anyone noticing. */
+function restartNotice(causes: RestartCause[]): string | undefined {
+  if (causes.length === 0) return undefined
+  const what = causes.map(cause => RESTART_SETTING_NAMES[cause]).join(' and ')
+  return `Changing ${what} restarts the relay: every app reconnects.`
+}
+
 /**
  * The desktop app's settings: where the relay listens, how it shows itself on the LAN, who may open
- * its dashboard, its limits, and start at login. Changes apply when saved; a new port restarts the
- * relay, and a port that is taken shows here as the relay's status.
+ * its dashboard, its limits, and start at login. Changes apply live when saved; only a new port or
+ * listen address restarts the relay, which the view says before saving. A port that is taken shows
+ * here as the relay's status.
  */
 export function SettingsView({ desktop }: { desktop: DesktopBridge }) {
   const [saved, setSaved] = useState<DesktopSettings>()
@@ -84,6 +103,7 @@ export function SettingsView({ desktop }: { desktop: DesktopBridge }) {
 
   // Changed elsewhere (the tray's "Start at Login"): taken over unless the user is editing.
   const dirty = saved !== undefined && draft !== undefined && Object.keys(changes(draft, saved)).length > 0
+  const notice = dirty ? restartNotice(settingsRestart(saved, fromDraft(draft))) : undefined
   useEffect(
     () =>
       desktop.onSettings(settings => {
@@ -152,6 +172,9 @@ export function SettingsView({ desktop }: { desktop: DesktopBridge }) {
         <Field label="Relay name" hint='Other devices see "Switchboard on <name>". Empty: this computer’s name.'>
           {id => <input id={id} value={draft.relayName} maxLength={63} onChange={event => edit({ relayName: event.target.value })} />}
         </Field>
+        <Field label="Priority" hint="Apps on the LAN pick the relay with the highest priority, then the one running longest.">
+          {id => <input id={id} inputMode="numeric" value={draft.priority} onChange={event => edit({ priority: event.target.value })} />}
+        </Field>
         <fieldset className="settings-interfaces">
           <legend>Announce on</legend>
           <p className="hint">None ticked: every interface that leads to the LAN.</p>
@@ -217,6 +240,11 @@ export function SettingsView({ desktop }: { desktop: DesktopBridge }) {
         <button type="button" disabled={!dirty || saving} onClick={() => edit(toDraft(saved))}>
           Revert
         </button>
+        {notice && (
+          <p className="settings-restart" role="note">
+            {notice}
+          </p>
+        )}
         <p className={outcome?.ok === false ? 'problem' : 'hint'} role={outcome?.ok === false ? 'alert' : 'status'}>
           {outcome?.message}
         </p>
@@ -231,6 +259,7 @@ function RelayStatusLine({ status }: { status: RelayStatus | undefined }) {
     status.phase === 'running' ? `Relay running on port ${status.port}.`
     : status.phase === 'error' ? `Relay not running: ${status.message}`
     : status.phase === 'paused' ? 'Relay paused (resume it from the tray).'
+    : status.phase === 'starting' && status.restart ? `Relay restarting on port ${status.port}: every app reconnects…`
     : status.phase === 'starting' ? `Relay starting on port ${status.port}…`
     : 'Relay stopped.'
   return (

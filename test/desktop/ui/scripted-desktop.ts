@@ -8,6 +8,7 @@ export const STORED: DesktopSettings = {
   advertise: true,
   advertiseInterfaces: [],
   relayName: '',
+  priority: 0,
   adminToken: '',
   accessToken: '',
   allowPublic: false,

@@ -56,6 +56,27 @@ describe('settings view', () => {
     expect((screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(true)
   })
 
+  test('says before saving when a change restarts the relay (port, listen address), and only then', async () => {
+    const desktop = await renderView()
+    const notice = () => screen.queryByRole('note')?.textContent
+    fireEvent.change(input('Priority'), { target: { value: '3' } })
+    fireEvent.change(input('Relay name'), { target: { value: 'studio' } })
+    fireEvent.change(input('Peers at once'), { target: { value: '10' } })
+    expect(notice()).toBeUndefined()
+    fireEvent.change(input('Port'), { target: { value: '9000' } })
+    expect(notice()).toBe('Changing the port restarts the relay: every app reconnects.')
+    fireEvent.change(screen.getByLabelText('Listen on'), { target: { value: '192.168.1.20' } })
+    expect(notice()).toBe('Changing where the relay listens and the port restarts the relay: every app reconnects.')
+    fireEvent.change(input('Port'), { target: { value: '8080' } })
+    fireEvent.change(screen.getByLabelText('Listen on'), { target: { value: '' } })
+    expect(notice()).toBeUndefined()
+    save()
+    await screen.findByText('Saved.')
+    expect(desktop.patches).toEqual([{ relayName: 'studio', priority: 3, limits: { maxPeers: 10 } }])
+    desktop.pushStatus({ phase: 'starting', port: 9000, restart: ['port'] })
+    expect(screen.getByText('Relay restarting on port 9000: every app reconnects…')).toBeTruthy()
+  })
+
   test('the app\'s refusal is shown, and the edit is kept for fixing', async () => {
     const desktop = await renderView()
     desktop.refuseWith = 'The admin token must be at least 12 characters long, or empty.'

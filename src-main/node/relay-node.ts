@@ -1,0 +1,215 @@
+/**
+ * One relay as the CLI and the app both run it: the engine, the dashboard on its port (with its
+ * monitoring feed) and LAN discovery, started from one options object. Plain Node, no Electron.
+ * Every change of options except where it listens is applied to the running parts, so nobody
+ * connected notices; see `restartNeeded` for the exceptions.
+ */
+import { EventEmitter } from 'node:events'
+import { restartNeeded, type RelayNodeOptions, type RestartCause } from '../../shared/relay-node-options.js'
+import type { AdvertisingView } from '../../shared/relay-model.js'
+import { RelayDiscovery, type DiscoverySettings, type RelayDiscoveryOptions } from '../discovery/relay-discovery.js'
+import { DashboardExtension } from '../monitoring/dashboard-extension.js'
+import type { DashboardFile } from '../monitoring/dashboard-files.js'
+import { MonitorPublisher, type PublishPolicy } from '../monitoring/monitor-publisher.js'
+import { RelayServer, type ListeningAddress } from '../relay/relay-server.js'
+import { checkNodeOptions } from './check-options.js'
+import { ListenFailure } from './listen-failure.js'
+
+/** LAN discovery as the node drives it: RelayDiscovery, or a stand-in in tests. */
+export interface NodeDiscovery {
+  readonly view: AdvertisingView
+  reconfigure(settings: DiscoverySettings): Promise<void>
+  /** Sends the goodbyes; resolves once they are out. */
+  stop(): Promise<void>
+  on(event: 'change', listener: (view: AdvertisingView) => void): unknown
+}
+
+export type StartDiscovery = (relay: RelayServer, options: RelayDiscoveryOptions) => NodeDiscovery
+
+/** What the node needs besides its options; every field has a default for real use. */
+export interface RelayNodeHooks {
+  /** The built dashboard; read from dist/renderer when omitted. */
+  dashboardFiles?: Map<string, DashboardFile>
+  /** The monitoring feed's pacing; see PUBLISH_POLICY. */
+  monitor?: Partial<PublishPolicy>
+  /** Discovery's own knobs (where the instance id is kept, how often interfaces are read). */
+  discovery?: Pick<RelayDiscoveryOptions, 'instanceIdFile' | 'pollMs'>
+  startDiscovery?: StartDiscovery
+  /** Goodbyes that take longer than this are given up on, so stopping never hangs on the network. */
+  goodbyeTimeoutMs?: number
+}
+
+/** Something went wrong that does not stop the relay; each front end words it. */
+export type NodeProblem =
+  | { code: 'discovery-failed'; message: string }
+  | { code: 'goodbyes-timed-out'; timeoutMs: number }
+  | { code: 'goodbyes-failed'; message: string }
+
+export interface RelayNodeEvents {
+  /** A new engine took over (each start makes one); monitoring and logs follow it. */
+  engine: [RelayServer]
+  advertising: [AdvertisingView]
+  problem: [NodeProblem]
+}
+
+export interface Reconfigured {
+  /** The options whose change restarted the relay; empty when everything applied live. */
+  restarted: RestartCause[]
+}
+
+const GOODBYE_TIMEOUT_MS = 3_000
+
+const startRelayDiscovery: StartDiscovery = (relay, options) => new RelayDiscovery(relay, options)
+
+export class RelayNode extends EventEmitter<RelayNodeEvents> {
+  /**
+   * The one monitoring feed, for every transport (the dashboard's socket, the app's windows); it
+   * outlives engines, so a restart only starts its subscribers over with a snapshot.
+   */
+  readonly monitor: MonitorPublisher
+  private current: RelayNodeOptions
+  private engine: RelayServer | undefined
+  private dashboardExtension: DashboardExtension | undefined
+  private discovery: NodeDiscovery | undefined
+  /** Starts, stops and changes run one after another, whenever they are asked for. */
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    options: RelayNodeOptions,
+    private readonly hooks: RelayNodeHooks = {},
+  ) {
+    super()
+    this.current = options
+    this.monitor = new MonitorPublisher(undefined, hooks.monitor)
+  }
+
+  get options(): RelayNodeOptions {
+    return this.current
+  }
+
+  /** The running engine, or the last one (closed) once stopped; undefined before the first start. */
+  get relay(): RelayServer | undefined {
+    return this.engine
+  }
+
+  get dashboard(): DashboardExtension | undefined {
+    return this.dashboardExtension
+  }
+
+  get listening(): ListeningAddress | undefined {
+    return this.engine?.listening
+  }
+
+  /**
+   * Starts a new engine with the current options; resolves once it listens (and discovery has
+   * started). Rejects with a ListenFailure when it cannot listen, or an Error on options it refuses.
+   */
+  start(): Promise<ListeningAddress> {
+    return this.enqueue(() => this.startNow())
+  }
+
+  /** Goodbyes first (given up after a timeout), then every socket closes. */
+  stop(): Promise<void> {
+    return this.enqueue(() => this.stopNow())
+  }
+
+  /**
+   * New options. They are checked first: a refusal (thrown) changes nothing. A running relay then
+   * applies them live, except a new listen address or port, which restarts it; a stopped one keeps
+   * them for its next start.
+   */
+  reconfigure(options: RelayNodeOptions): Promise<Reconfigured> {
+    return this.enqueue(async () => {
+      checkNodeOptions(options)
+      const restarted = restartNeeded(this.current, options)
+      this.current = options
+      const engine = this.engine
+      if (!engine?.listening) return { restarted: [] }
+      if (restarted.length > 0) {
+        await this.stopNow()
+        await this.startNow()
+        return { restarted }
+      }
+      engine.setLimits(options.limits)
+      engine.setAccess({ token: options.accessToken, allowPublic: options.allowPublic })
+      this.dashboardExtension?.setAdminToken(options.adminToken)
+      if (this.discovery) await this.awaitGoodbyes(this.discovery.reconfigure(discoverySettings(options)))
+      else this.startDiscovery(engine)
+      return { restarted: [] }
+    })
+  }
+
+  private enqueue<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(step)
+    // A failed step must not block the ones after it; its caller still sees the failure.
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
+  private async startNow(): Promise<ListeningAddress> {
+    if (this.engine?.listening) return this.engine.listening
+    const options = this.current
+    checkNodeOptions(options)
+    const { host, port } = options
+    const relay = new RelayServer({ host, port, limits: options.limits, access: { token: options.accessToken, allowPublic: options.allowPublic } })
+    const dashboard = new DashboardExtension(relay, { adminToken: options.adminToken, files: this.hooks.dashboardFiles, monitor: this.monitor })
+    this.monitor.follow(relay)
+    relay.use(dashboard)
+    this.engine = relay
+    this.dashboardExtension = dashboard
+    this.emit('engine', relay)
+    let address: ListeningAddress
+    try {
+      address = await relay.listen()
+    } catch (error) {
+      await relay.close()
+      throw ListenFailure.from(error as NodeJS.ErrnoException, host, port)
+    }
+    this.startDiscovery(relay)
+    return address
+  }
+
+  private async stopNow(): Promise<void> {
+    const { engine, discovery } = this
+    this.discovery = undefined
+    // Goodbyes while the relay still answers, so LAN clients move on at once instead of timing out.
+    if (discovery) await this.awaitGoodbyes(discovery.stop())
+    await engine?.close()
+  }
+
+  private startDiscovery(relay: RelayServer): void {
+    try {
+      const discovery = (this.hooks.startDiscovery ?? startRelayDiscovery)(relay, { ...this.hooks.discovery, ...discoverySettings(this.current) })
+      discovery.on('change', view => this.emit('advertising', view))
+      this.discovery = discovery
+      this.emit('advertising', discovery.view)
+    } catch (error) {
+      this.emit('problem', { code: 'discovery-failed', message: (error as Error).message })
+    }
+  }
+
+  /** Waits for goodbyes to go out, but not forever: the network may have gone with the interface. */
+  private async awaitGoodbyes(sending: Promise<void>): Promise<void> {
+    const timeoutMs = this.hooks.goodbyeTimeoutMs ?? GOODBYE_TIMEOUT_MS
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<'timeout'>(resolve => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
+    try {
+      const outcome = await Promise.race([sending, timedOut])
+      if (outcome === 'timeout') this.emit('problem', { code: 'goodbyes-timed-out', timeoutMs })
+    } catch (error) {
+      this.emit('problem', { code: 'goodbyes-failed', message: (error as Error).message })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
+
+function discoverySettings(options: RelayNodeOptions): DiscoverySettings {
+  return {
+    advertise: options.advertise,
+    interfaces: options.interfaces,
+    priority: options.priority,
+    tokenRequired: options.accessToken !== undefined,
+    hostname: options.name,
+  }
+}

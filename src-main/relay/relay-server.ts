@@ -170,7 +170,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   disconnectPeer(peerId: string): boolean {
     let found = false
     for (const socket of this.sockets) {
-      const ownsPipe = socket.pipe?.peers[socket.side] === peerId
+      const ownsPipe = socket.pipeSide?.peerId === peerId
       if (socket.peer?.id === peerId || ownsPipe) {
         found = true
         socket.refuse('adminClosed')
@@ -183,7 +183,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   closePipe(pipeId: number): boolean {
     const pipe = this.pipes.find(pipeId)
     if (!pipe) return false
-    pipe.sockets[0].refuse('adminClosed')
+    pipe.sides[0].socket!.refuse('adminClosed')
     return true
   }
 
@@ -315,7 +315,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       const { kind, reason } = socket.protocolFailure
       this.activity.refusal(kind, {
         address,
-        peerId: socket.peer?.id ?? socket.pipe?.peers[socket.side],
+        peerId: socket.peer?.id ?? socket.pipeSide?.peerId,
         reason: `${reason} (${error.message})`,
       })
     })
@@ -440,7 +440,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       if (!socket.answeredPing && !draining) {
         this.activity.refusal('deadSocket', {
           address: socket.remoteAddress,
-          peerId: socket.peer?.id ?? socket.pipe?.peers[socket.side],
+          peerId: socket.peer?.id ?? socket.pipeSide?.peerId,
           reason: closeReason('deadSocket', `silent for ${this.limits.pingIntervalMs} ms`),
         })
         socket.terminate()

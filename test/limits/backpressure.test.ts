@@ -49,7 +49,7 @@ async function livePipe(url: string): Promise<{ sender: RawPeer; receiver: RawPe
 
 /** The relay's own socket toward one side of a pipe (to read its bufferedAmount). */
 function relaySideOf(relay: RelayServer, peerId: string): RelaySocket {
-  for (const socket of relay['sockets']) if (socket.pipe && socket.pipe.peers[socket.side] === peerId) return socket
+  for (const socket of relay['sockets']) if (socket.pipeSide?.peerId === peerId) return socket
   throw new Error(`no relay socket for ${peerId}`)
 }
 

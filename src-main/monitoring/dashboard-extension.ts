@@ -6,6 +6,7 @@ import { AdminAccess, isSameOrigin } from './admin-access.js'
 import { loadDashboardFiles, type DashboardFile } from './dashboard-files.js'
 import { MonitorServer, type MonitorServerOptions } from './monitor-server.js'
 import { LANDING_PAGE_CSP } from '../relay/http-pages.js'
+import { refuseHttp } from '../relay/http-refusal.js'
 import { publicPage } from './public-page.js'
 
 export interface DashboardOptions {
@@ -67,9 +68,7 @@ export class DashboardExtension implements RelayExtension {
     if (this.access.allowsUpgrade(req)) {
       this.monitor.handleUpgrade(req, socket, head)
     } else {
-      const body = 'the monitoring feed answers this machine, or the admin token\n'
-      socket.on('error', () => socket.destroy())
-      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+      refuseHttp(socket, 403, 'the monitoring feed answers this machine, or the admin token\n')
     }
     return true
   }

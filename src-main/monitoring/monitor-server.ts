@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import type { ActionResultMessage, MonitorClientMessage } from '../../shared/monitoring.js'
+import { refuseHttp } from '../relay/http-refusal.js'
 import type { RelayServer } from '../relay/relay-server.js'
 import { MonitorFeed } from './monitor-feed.js'
 import { parseMonitorRequest } from './monitor-requests.js'
@@ -64,7 +65,7 @@ export class MonitorServer {
   /** Takes an upgrade the caller has already allowed. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.subscribers.size >= MAX_SUBSCRIBERS) {
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\ntoo many dashboards are open\n`)
+      refuseHttp(socket, 503, 'too many dashboards are open\n')
       return
     }
     this.sockets.handleUpgrade(req, socket, head, ws => this.subscribe(ws))

@@ -71,8 +71,7 @@ describe('backpressure on a live pipe', () => {
     })
     // TCP pushed back on the sender long before 200 MiB: the relay stopped reading it.
     expect(pushedBack).toBe(true)
-    // Let the relay settle into its throttled state, then look at what it holds.
-    await sleep(200)
+    await eventually(() => relay.snapshot().pipes.find(p => p.peers[0] === 's')?.throttled[0] === true, 5_000, 'the sender to be throttled')
     const pipe = relay.snapshot().pipes.find(p => p.peers[0] === 's')!
     expect(pipe.state).toBe('live')
     expect(pipe.throttled).toEqual([true, false])

@@ -214,7 +214,7 @@ export class PipeRegistry {
       this.waiting.delete(key)
       this.dropWaiting(earlier, 'replaced', 'a newer connection for the same pipe')
     }
-    const pipe = new Pipe(this.nextId++, key, documentId, from, to, now, this.onWritten)
+    const pipe = new Pipe(this.nextId++, key, documentId, from, to, now, this.written)
     pipe.holdTimer = setTimeout(() => this.holdTimedOut(pipe), this.limits.holdTimeoutMs)
     pipe.sides[0].attach(socket)
     this.waiting.set(key, pipe)
@@ -307,7 +307,7 @@ export class PipeRegistry {
    * resumes once its receiver's queue is down to half the high-water mark; counting writes rather
    * than waiting for 'drain' also covers queues that are long in messages but short in bytes.
    */
-  private readonly onWritten = (from: PipeSide): void => {
+  private readonly written = (from: PipeSide): void => {
     from.inFlight--
     if (from.state !== 'throttled') return
     if (from.inFlight > 0 && this.queuedFor(from, from.partner.socket!) > this.limits.pipeHighWaterMark / 2) return

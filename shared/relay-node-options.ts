@@ -23,7 +23,7 @@ export interface RelayNodeOptions {
   adminToken: string | undefined
   /** Other devices see "Switchboard on <name>"; undefined for this machine's host name. */
   name: string | undefined
-  /** Rank among relays on one LAN: clients pick the highest (shared/discovery.ts). */
+  /** Rank among relays on one LAN: clients pick the highest (chooseRelay in @switchboard/lan-mdns). */
   priority: number
   /** Announce the relay on the LAN over mDNS. */
   advertise: boolean

@@ -7,6 +7,7 @@ import { loadDashboardFiles, type DashboardFile } from './dashboard-files.js'
 import { MonitorPublisher } from './monitor-publisher.js'
 import { MonitorSocketTransport } from './monitor-socket.js'
 import { LANDING_PAGE_CSP } from '../relay/http-pages.js'
+import { refuseHttp } from '../relay/http-refusal.js'
 import { publicPage } from './public-page.js'
 
 export interface DashboardOptions {
@@ -83,9 +84,7 @@ export class DashboardExtension implements RelayExtension {
       }
       this.monitorSocket.handleUpgrade(req, socket, head)
     } else {
-      const body = 'the monitoring feed answers this machine, or the admin token\n'
-      socket.on('error', () => socket.destroy())
-      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+      refuseHttp(socket, 403, 'the monitoring feed answers this machine, or the admin token\n')
     }
     return true
   }

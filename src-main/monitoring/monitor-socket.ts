@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import { refuseHttp } from '../relay/http-refusal.js'
 import type { MonitorPublisher, MonitorSink, Outgoing } from './monitor-publisher.js'
 import { parseMonitorRequest } from './monitor-requests.js'
 
@@ -39,7 +40,7 @@ export class MonitorSocketTransport {
   /** Takes an upgrade the caller has already allowed. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.publisher.full) {
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\ntoo many dashboards are open\n`)
+      refuseHttp(socket, 503, 'too many dashboards are open\n')
       return
     }
     this.server.handleUpgrade(req, socket, head, ws => this.adopt(ws))

@@ -3,54 +3,8 @@ import { closeReason } from '../../shared/close-codes.js'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { PipeView } from '../../shared/relay-model.js'
 import type { RelayActivity } from './activity.js'
+import { MESSAGE_OVERHEAD_BYTES, Pipe, type PipeSide } from './pipe-state.js'
 import type { RelaySocket } from './relay-socket.js'
-
-interface HeldMessage {
-  data: Buffer
-  isBinary: boolean
-}
-
-export interface Pipe {
-  readonly id: number
-  readonly key: string
-  readonly documentId: string
-  readonly peers: [string, string]
-  readonly sockets: [RelaySocket, RelaySocket | undefined]
-  /** Whether each socket has answered the relay's first ping, and so may be sent to (see `ready`). */
-  readonly ready: [boolean, boolean]
-  readonly openedAt: number
-  liveSince: number
-  /** Per direction: index 0 is what peers[0] sent. */
-  readonly bytes: [number, number]
-  readonly messages: [number, number]
-  readonly bytesPerSecond: [number, number]
-  readonly sampledBytes: [number, number]
-  /** A sender is paused until its receiver drains. */
-  readonly throttled: [boolean, boolean]
-  /** Messages from each side that its receiver cannot take yet, in order. */
-  readonly held: [HeldMessage[], HeldMessage[]]
-  readonly heldBytes: [number, number]
-  /** A sender is paused because its hold is full. */
-  readonly holdPaused: [boolean, boolean]
-  /** Messages from each side handed to the receiver's socket but not yet written to the kernel. */
-  readonly inFlight: [number, number]
-  readonly written: [() => void, () => void]
-  holdTimer: NodeJS.Timeout | undefined
-  closed: boolean
-  /** One side closed while what it sent was still held for a partner that was not ready. */
-  closeAfterFlush: boolean
-  /**
-   * Until when a close of this pipe should be followed by introducing its peers again: set when
-   * an introduction for the pair reached a Client that still had this pipe and so ignored it.
-   */
-  reintroduceUntil: number
-}
-
-/**
- * What queuing one message costs beyond its payload (buffer views, write requests). Limits count
- * it, so a flood of empty or tiny messages is bounded like a flood of big ones.
- */
-const MESSAGE_OVERHEAD_BYTES = 256
 
 /** Frames at least this big gain nothing from batching, so they are written at once. */
 const CORK_BELOW_BYTES = 16 * 1024
@@ -109,38 +63,32 @@ export class PipeRegistry {
   }
 
   open(socket: RelaySocket, from: string, to: string, documentId: string, now = Date.now()): void {
-    socket.once('pong', () => this.ready(socket))
     this.closeStale(from, to, documentId)
     const partner = this.waiting.get(pipeKey(to, from, documentId))
-    if (partner) {
-      this.connect(partner, socket, now)
-    } else {
-      this.wait(socket, from, to, documentId, now)
-    }
+    const side = partner ? this.connect(partner, socket, now) : this.wait(socket, from, to, documentId, now)
+    socket.once('pong', () => this.markReady(side))
     socket.ping()
   }
 
   /** The hot path: one call per message on a pipe socket. */
   forward(socket: RelaySocket, data: Buffer, isBinary: boolean): void {
-    const pipe = socket.pipe!
-    const side = socket.side
+    const from = socket.pipeSide!
     // A client sends only after its open handler ran, so a message proves readiness like a pong.
-    if (!pipe.ready[side]) this.ready(socket)
-    const to = side ^ 1
-    const receiver = pipe.sockets[to]
-    if (receiver === undefined || !pipe.ready[to]) {
-      this.hold(pipe, side, data, isBinary)
+    if (from.state === 'awaiting-pong') this.markReady(from)
+    const to = from.partner
+    if (!to.ready) {
+      this.hold(from, data, isBinary)
       return
     }
-    pipe.bytes[side] += data.length
-    pipe.messages[side]++
-    this.send(pipe, side, receiver, data, isBinary)
-    if (this.queuedFor(pipe, side, receiver) >= this.limits.pipeHighWaterMark) this.throttle(pipe, side)
+    const receiver = to.socket!
+    from.sent(data.length)
+    this.send(from, receiver, data, isBinary)
+    if (this.queuedFor(from, receiver) >= this.limits.pipeHighWaterMark) this.throttle(from)
   }
 
-  /** Bytes waiting to go out to `receiver` from this direction, counting per-message overhead. */
-  private queuedFor(pipe: Pipe, side: 0 | 1, receiver: RelaySocket): number {
-    return receiver.bufferedAmount + pipe.inFlight[side] * MESSAGE_OVERHEAD_BYTES
+  /** Bytes waiting to go out to `receiver` from `from`, counting per-message overhead. */
+  private queuedFor(from: PipeSide, receiver: RelaySocket): number {
+    return receiver.bufferedAmount + from.inFlight * MESSAGE_OVERHEAD_BYTES
   }
 
   /**
@@ -148,14 +96,14 @@ export class PipeRegistry {
    * socket is corked on the first and uncorked once the turn's I/O is done, so small messages cost
    * one syscall per batch instead of one each.
    */
-  private send(pipe: Pipe, from: 0 | 1, receiver: RelaySocket, data: Buffer, isBinary: boolean): void {
+  private send(from: PipeSide, receiver: RelaySocket, data: Buffer, isBinary: boolean): void {
     const tcp = tcpOf(receiver)
     if (data.length < CORK_BELOW_BYTES && tcp.writableCorked === 0) {
       tcp.cork()
       if (this.corked.push(tcp) === 1) setImmediate(this.uncorkAll)
     }
-    pipe.inFlight[from]++
-    receiver.send(data, isBinary ? BINARY : TEXT, pipe.written[from])
+    from.inFlight++
+    receiver.send(data, isBinary ? BINARY : TEXT, from.onWritten)
   }
 
   private readonly uncorkAll = (): void => {
@@ -166,36 +114,37 @@ export class PipeRegistry {
 
   /** Every pipe socket's close lands here; the other side is closed to match. */
   closed(socket: RelaySocket, code: number, reason: string): void {
-    const pipe = socket.pipe
-    if (!pipe) return
+    const side = socket.pipeSide
+    if (!side) return
+    const pipe = side.pipe
     if (pipe.closed) {
       // The second socket of a live pipe: now both are gone.
-      if (pipe.sockets[1] !== undefined) this.finish(pipe)
+      if (pipe.paired) this.finish(pipe)
       return
     }
     pipe.closed = true
     clearTimeout(pipe.holdTimer)
-    if (pipe.sockets[1] === undefined) {
+    if (!pipe.paired) {
       if (this.waiting.get(pipe.key) === pipe) this.waiting.delete(pipe.key)
     } else {
       this.live.delete(pipe)
-      this.closedMessages += pipe.messages[0] + pipe.messages[1]
-      this.closedBytes += pipe.bytes[0] + pipe.bytes[1]
-      const side = socket.side
-      const partner = pipe.sockets[side ^ 1]!
+      this.closedMessages += pipe.messages
+      this.closedBytes += pipe.bytes
+      const partner = side.partner
       // What this side sent before closing still reaches the partner once it can take it.
-      if (pipe.held[side].length > 0 && !pipe.ready[side ^ 1]) pipe.closeAfterFlush = true
-      else partner.refuse('partnerClosed')
-      if (partner.readyState === partner.CLOSED) this.finish(pipe)
+      if (side.held.length > 0 && !partner.ready) pipe.closeAfterFlush = true
+      else partner.socket!.refuse('partnerClosed')
+      if (partner.socket!.readyState === partner.socket!.CLOSED) this.finish(pipe)
     }
+    const [first, second] = pipe.sides
     if (!pipe.closeAfterFlush) {
-      pipe.held[0] = []
-      pipe.held[1] = []
+      first.dropHeld()
+      second.dropHeld()
     }
     this.activity.record({
       kind: 'pipe-close',
-      peerId: pipe.peers[0],
-      otherPeerId: pipe.peers[1],
+      peerId: first.peerId,
+      otherPeerId: second.peerId,
       documentIds: [pipe.documentId],
       code,
       reason,
@@ -206,8 +155,8 @@ export class PipeRegistry {
     let messages = this.closedMessages
     let bytes = this.closedBytes
     for (const pipe of this.live) {
-      messages += pipe.messages[0] + pipe.messages[1]
-      bytes += pipe.bytes[0] + pipe.bytes[1]
+      messages += pipe.messages
+      bytes += pipe.bytes
     }
     return { messages, bytes }
   }
@@ -217,10 +166,8 @@ export class PipeRegistry {
     const seconds = Math.max(0.001, (now - this.lastSampleAt) / 1000)
     this.lastSampleAt = now
     for (const pipe of this.live) {
-      for (const side of [0, 1] as const) {
-        pipe.bytesPerSecond[side] = Math.round((pipe.bytes[side] - pipe.sampledBytes[side]) / seconds)
-        pipe.sampledBytes[side] = pipe.bytes[side]
-      }
+      pipe.sides[0].sampleRate(seconds)
+      pipe.sides[1].sampleRate(seconds)
     }
   }
 
@@ -254,12 +201,12 @@ export class PipeRegistry {
   private finish(pipe: Pipe): void {
     if (this.liveByKey.get(pipe.key) === pipe) this.liveByKey.delete(pipe.key)
     if (Date.now() > pipe.reintroduceUntil) return
-    const [a, b] = pipe.peers
-    this.reintroduce(a, b, pipe.documentId)
-    this.reintroduce(b, a, pipe.documentId)
+    const [a, b] = pipe.sides
+    this.reintroduce(a.peerId, b.peerId, pipe.documentId)
+    this.reintroduce(b.peerId, a.peerId, pipe.documentId)
   }
 
-  private wait(socket: RelaySocket, from: string, to: string, documentId: string, now: number): void {
+  private wait(socket: RelaySocket, from: string, to: string, documentId: string, now: number): PipeSide {
     const key = pipeKey(from, to, documentId)
     const earlier = this.waiting.get(key)
     if (earlier) {
@@ -267,130 +214,92 @@ export class PipeRegistry {
       this.waiting.delete(key)
       this.dropWaiting(earlier, 'replaced', 'a newer connection for the same pipe')
     }
-    const pipe: Pipe = {
-      id: this.nextId++,
-      key,
-      documentId,
-      peers: [from, to],
-      sockets: [socket, undefined],
-      ready: [false, false],
-      openedAt: now,
-      liveSince: 0,
-      bytes: [0, 0],
-      messages: [0, 0],
-      bytesPerSecond: [0, 0],
-      sampledBytes: [0, 0],
-      throttled: [false, false],
-      held: [[], []],
-      heldBytes: [0, 0],
-      holdPaused: [false, false],
-      inFlight: [0, 0],
-      written: [() => this.written(pipe, 0), () => this.written(pipe, 1)],
-      holdTimer: undefined,
-      closed: false,
-      closeAfterFlush: false,
-      reintroduceUntil: 0,
-    }
+    const pipe = new Pipe(this.nextId++, key, documentId, from, to, now, this.written)
     pipe.holdTimer = setTimeout(() => this.holdTimedOut(pipe), this.limits.holdTimeoutMs)
-    socket.pipe = pipe
-    socket.side = 0
+    pipe.sides[0].attach(socket)
     this.waiting.set(key, pipe)
     this.activity.record({ kind: 'pipe-waiting', peerId: from, otherPeerId: to, documentIds: [documentId] })
+    return pipe.sides[0]
   }
 
-  private connect(pipe: Pipe, socket: RelaySocket, now: number): void {
+  private connect(pipe: Pipe, socket: RelaySocket, now: number): PipeSide {
     this.waiting.delete(pipe.key)
     clearTimeout(pipe.holdTimer)
     pipe.holdTimer = undefined
-    pipe.sockets[1] = socket
+    const [first, second] = pipe.sides
+    second.attach(socket)
     pipe.liveSince = now
-    socket.pipe = pipe
-    socket.side = 1
     this.live.add(pipe)
     this.liveByKey.set(pipe.key, pipe)
     this.activity.totals.pipesOpened++
     this.activity.record({
       kind: 'pipe-open',
-      peerId: pipe.peers[0],
-      otherPeerId: pipe.peers[1],
+      peerId: first.peerId,
+      otherPeerId: second.peerId,
       documentIds: [pipe.documentId],
     })
-    // What side 0 sent while waiting goes out once this socket answers its first ping.
-    this.flush(pipe, 1)
+    // What the first side sent while waiting goes out once this socket answers its first ping.
+    this.flush(first)
+    return second
   }
 
-  private ready(socket: RelaySocket): void {
-    const pipe = socket.pipe
-    if (!pipe || (pipe.closed && !pipe.closeAfterFlush)) return
-    const side = socket.side
-    if (pipe.ready[side]) return
-    pipe.ready[side] = true
-    this.flush(pipe, (side ^ 1) as 0 | 1)
+  /** The side's socket answered its first ping (or sent something), so it may be sent to. */
+  private markReady(side: PipeSide): void {
+    const pipe = side.pipe
+    if ((pipe.closed && !pipe.closeAfterFlush) || side.state !== 'awaiting-pong') return
+    side.markReady()
+    this.flush(side.partner)
     if (pipe.closeAfterFlush) {
       pipe.closeAfterFlush = false
-      socket.refuse('partnerClosed')
+      side.socket!.refuse('partnerClosed')
       return
     }
     // A socket that is not yet ready keeps being read (its pong must get through); its hold is
     // paused only now, if it filled up in the meantime.
-    this.pauseIfHoldFull(pipe, side)
+    this.pauseIfHoldFull(side)
   }
 
-  /** Delivers what `from` sent while its receiver could not take it, then lets `from` go on. */
-  private flush(pipe: Pipe, from: 0 | 1): void {
-    const to = from ^ 1
-    const receiver = pipe.sockets[to]
-    if (receiver === undefined || !pipe.ready[to]) return
-    const held = pipe.held[from]
-    if (held.length > 0) {
-      pipe.held[from] = []
-      pipe.heldBytes[from] = 0
-      for (const message of held) {
-        pipe.bytes[from] += message.data.length
-        pipe.messages[from]++
-        this.send(pipe, from, receiver, message.data, message.isBinary)
+  /** Delivers what `from` sent while its partner could not take it, then lets `from` go on. */
+  private flush(from: PipeSide): void {
+    if (!from.partner.ready) return
+    const receiver = from.partner.socket!
+    if (from.held.length > 0) {
+      for (const message of from.takeHeld()) {
+        from.sent(message.data.length)
+        this.send(from, receiver, message.data, message.isBinary)
       }
     }
-    if (pipe.holdPaused[from]) {
-      pipe.holdPaused[from] = false
-      if (this.queuedFor(pipe, from, receiver) >= this.limits.pipeHighWaterMark) this.throttle(pipe, from)
-      else if (!pipe.throttled[from]) pipe.sockets[from]!.resume()
+    if (from.state === 'hold-full') {
+      if (this.queuedFor(from, receiver) >= this.limits.pipeHighWaterMark) from.pause('throttled')
+      else from.resume()
     }
   }
 
-  private hold(pipe: Pipe, side: 0 | 1, data: Buffer, isBinary: boolean): void {
-    pipe.heldBytes[side] += data.length
-    if (this.heldCost(pipe, side) + MESSAGE_OVERHEAD_BYTES > this.limits.maxHeldBytes) {
+  private hold(from: PipeSide, data: Buffer, isBinary: boolean): void {
+    from.heldBytes += data.length
+    if (from.heldCost + MESSAGE_OVERHEAD_BYTES > this.limits.maxHeldBytes) {
       const detail = `more than ${this.limits.maxHeldBytes} bytes sent before the partner could take them`
-      if (pipe.sockets[1] === undefined) this.dropWaiting(pipe, 'holdOverflow', detail)
+      if (!from.pipe.paired) this.dropWaiting(from.pipe, 'holdOverflow', detail)
       else {
         this.activity.refusal('holdOverflow', {
-          peerId: pipe.peers[side],
-          address: pipe.sockets[side]!.remoteAddress,
+          peerId: from.peerId,
+          address: from.socket!.remoteAddress,
           reason: closeReason('holdOverflow', detail),
         })
-        pipe.sockets[side]!.refuse('holdOverflow', detail)
+        from.socket!.refuse('holdOverflow', detail)
       }
       return
     }
-    pipe.held[side].push({ data, isBinary })
-    this.pauseIfHoldFull(pipe, side)
+    from.held.push({ data, isBinary })
+    this.pauseIfHoldFull(from)
   }
 
-  private heldCost(pipe: Pipe, side: 0 | 1): number {
-    return pipe.heldBytes[side] + pipe.held[side].length * MESSAGE_OVERHEAD_BYTES
+  private pauseIfHoldFull(side: PipeSide): void {
+    if (side.state === 'flowing' && side.heldCost >= this.limits.holdPauseBytes) side.pause('hold-full')
   }
 
-  private pauseIfHoldFull(pipe: Pipe, side: 0 | 1): void {
-    if (pipe.holdPaused[side] || !pipe.ready[side] || this.heldCost(pipe, side) < this.limits.holdPauseBytes) return
-    pipe.holdPaused[side] = true
-    pipe.sockets[side]!.pause()
-  }
-
-  private throttle(pipe: Pipe, side: 0 | 1): void {
-    if (pipe.throttled[side]) return
-    pipe.throttled[side] = true
-    pipe.sockets[side]!.pause()
+  private throttle(side: PipeSide): void {
+    if (side.state !== 'throttled') side.pause('throttled')
   }
 
   /**
@@ -398,13 +307,12 @@ export class PipeRegistry {
    * resumes once its receiver's queue is down to half the high-water mark; counting writes rather
    * than waiting for 'drain' also covers queues that are long in messages but short in bytes.
    */
-  private written(pipe: Pipe, side: 0 | 1): void {
-    pipe.inFlight[side]--
-    if (!pipe.throttled[side]) return
-    const receiver = pipe.sockets[side ^ 1]!
-    if (pipe.inFlight[side] > 0 && this.queuedFor(pipe, side, receiver) > this.limits.pipeHighWaterMark / 2) return
-    pipe.throttled[side] = false
-    if (!pipe.closed && !pipe.holdPaused[side]) pipe.sockets[side]!.resume()
+  private readonly written = (from: PipeSide): void => {
+    from.inFlight--
+    if (from.state !== 'throttled') return
+    if (from.inFlight > 0 && this.queuedFor(from, from.partner.socket!) > this.limits.pipeHighWaterMark / 2) return
+    // A closed pipe's sockets are on their way out; they are not read again.
+    if (!from.pipe.closed) from.resume()
   }
 
   private holdTimedOut(pipe: Pipe): void {
@@ -422,7 +330,7 @@ export class PipeRegistry {
   private closeStale(from: string, to: string, documentId: string): void {
     const stale = this.liveByKey.get(pipeKey(from, to, documentId)) ?? this.liveByKey.get(pipeKey(to, from, documentId))
     if (!stale) return
-    const staleSide = stale.peers[0] === from ? 0 : 1
+    const staleSide = stale.sides[0].peerId === from ? stale.sides[0] : stale.sides[1]
     stale.reintroduceUntil = Date.now() + REINTRODUCE_WINDOW_MS
     this.activity.refusal('replaced', {
       peerId: from,
@@ -430,39 +338,41 @@ export class PipeRegistry {
       documentIds: [documentId],
       reason: closeReason('replaced', 'a newer connection for the same pipe; the old one was stale'),
     })
-    stale.sockets[staleSide]!.terminate()
+    staleSide.socket!.terminate()
   }
 
   private dropWaiting(pipe: Pipe, kind: 'replaced' | 'holdOverflow' | 'holdTimeout', detail: string): void {
-    const socket = pipe.sockets[0]
+    const [first, second] = pipe.sides
+    const socket = first.socket!
     // Out of the map now, so no partner can pair with a socket that is on its way out.
     if (this.waiting.get(pipe.key) === pipe) this.waiting.delete(pipe.key)
     clearTimeout(pipe.holdTimer)
     pipe.holdTimer = undefined
     this.activity.refusal(kind, {
-      peerId: pipe.peers[0],
-      otherPeerId: pipe.peers[1],
+      peerId: first.peerId,
+      otherPeerId: second.peerId,
       documentIds: [pipe.documentId],
       address: socket.remoteAddress,
       reason: closeReason(kind, detail),
     })
-    pipe.held[0] = []
+    first.dropHeld()
     socket.refuse(kind, detail)
   }
 }
 
 function view(pipe: Pipe): PipeView {
+  const [first, second] = pipe.sides
   return {
     id: pipe.id,
     documentId: pipe.documentId,
-    peers: [pipe.peers[0], pipe.peers[1]],
-    state: pipe.sockets[1] === undefined ? 'waiting' : 'live',
+    peers: [first.peerId, second.peerId],
+    state: pipe.paired ? 'live' : 'waiting',
     openedAt: pipe.openedAt,
     ...(pipe.liveSince ? { liveSince: pipe.liveSince } : {}),
-    bytes: [pipe.bytes[0], pipe.bytes[1]],
-    messages: [pipe.messages[0], pipe.messages[1]],
-    bytesPerSecond: [pipe.bytesPerSecond[0], pipe.bytesPerSecond[1]],
-    heldBytes: pipe.heldBytes[0] + pipe.heldBytes[1],
-    throttled: [pipe.throttled[0] || pipe.holdPaused[0], pipe.throttled[1] || pipe.holdPaused[1]],
+    bytes: [first.bytes, second.bytes],
+    messages: [first.messages, second.messages],
+    bytesPerSecond: [first.bytesPerSecond, second.bytesPerSecond],
+    heldBytes: first.heldBytes + second.heldBytes,
+    throttled: [first.paused, second.paused],
   }
 }

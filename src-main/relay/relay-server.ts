@@ -15,6 +15,7 @@ import { AddressBook, PenaltyBox, normalizeAddress } from './admission.js'
 import { relayUrls } from './addresses.js'
 import { decodeControlMessage } from './control-messages.js'
 import { serveHttp } from './http-pages.js'
+import { refuseHttp } from './http-refusal.js'
 import { PeerRegistry } from './peers.js'
 import { PipeRegistry } from './pipes.js'
 import { RelaySocket } from './relay-socket.js'
@@ -199,7 +200,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   disconnectPeer(peerId: string): boolean {
     let found = false
     for (const socket of this.sockets) {
-      const ownsPipe = socket.pipe?.peers[socket.side] === peerId
+      const ownsPipe = socket.pipeSide?.peerId === peerId
       if (socket.peer?.id === peerId || ownsPipe) {
         found = true
         socket.refuse('adminClosed')
@@ -212,7 +213,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   closePipe(pipeId: number): boolean {
     const pipe = this.pipes.find(pipeId)
     if (!pipe) return false
-    pipe.sockets[0].refuse('adminClosed')
+    pipe.sides[0].socket!.refuse('adminClosed')
     return true
   }
 
@@ -344,7 +345,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       const { kind, reason } = socket.protocolFailure
       this.activity.refusal(kind, {
         address,
-        peerId: socket.peer?.id ?? socket.pipe?.peers[socket.side],
+        peerId: socket.peer?.id ?? socket.pipeSide?.peerId,
         reason: `${reason} (${error.message})`,
       })
     })
@@ -425,23 +426,15 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   ): void {
     const { code, status } = CLOSE[kind]
     const reason = closeReason(kind, detail)
-    const body = `${code} ${reason}\n`
-    const retryAfter = retryAfterSeconds ? `Retry-After: ${retryAfterSeconds}\r\n` : ''
-    // Destroyed once the answer is out, or soon in any case: a client that never closes its side
+    // Destroyed soon in any case, even while the answer is delayed: a client that never reads
     // must not hold the descriptor (or the shutdown) open.
     this.refusedSockets.add(socket)
-    const destroy = () => socket.destroy()
-    const timer = setTimeout(destroy, delayMs + REFUSED_SOCKET_LINGER_MS).unref()
+    const timer = setTimeout(() => socket.destroy(), delayMs + REFUSED_SOCKET_LINGER_MS).unref()
     socket.once('close', () => {
       clearTimeout(timer)
       this.refusedSockets.delete(socket)
     })
-    socket.once('finish', destroy)
-    const answer = () =>
-      socket.end(
-        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n` +
-          `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}\r\n${body}`,
-      )
+    const answer = () => refuseHttp(socket, status, `${code} ${reason}\n`, retryAfterSeconds ? { 'Retry-After': retryAfterSeconds } : {})
     if (delayMs > 0) setTimeout(answer, delayMs).unref()
     else answer()
     this.addresses.noteRefusal(fields.address, kind)
@@ -474,7 +467,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       if (!socket.answeredPing && !draining) {
         this.activity.refusal('deadSocket', {
           address: socket.remoteAddress,
-          peerId: socket.peer?.id ?? socket.pipe?.peers[socket.side],
+          peerId: socket.peer?.id ?? socket.pipeSide?.peerId,
           reason: closeReason('deadSocket', `silent for ${this.limits.pingIntervalMs} ms`),
         })
         socket.terminate()

@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws'
 import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
-import type { Pipe } from './pipes.js'
 import type { Peer } from './peers.js'
+import type { PipeSide } from './pipe-state.js'
 
 /**
  * A server-side WebSocket that carries the relay's bookkeeping as plain fields, so the hot path
@@ -16,9 +16,7 @@ export class RelaySocket extends WebSocket {
   /** Largest message this socket accepts; named in the reason when ws closes it with 1009. */
   maxMessageBytes = 0
   peer: Peer | undefined = undefined
-  pipe: Pipe | undefined = undefined
-  /** Which side of `pipe` this socket is: 0 connected first, 1 second. */
-  side: 0 | 1 = 0
+  pipeSide: PipeSide | undefined = undefined
   /** Why the relay closed this socket, if it did; reported in the close event. */
   closedAs: CloseKind | undefined = undefined
   /** Set when ws closed this socket for a protocol error before anything else closed it. */

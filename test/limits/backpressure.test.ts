@@ -49,7 +49,7 @@ async function livePipe(url: string): Promise<{ sender: RawPeer; receiver: RawPe
 
 /** The relay's own socket toward one side of a pipe (to read its bufferedAmount). */
 function relaySideOf(relay: RelayServer, peerId: string): RelaySocket {
-  for (const socket of relay['sockets']) if (socket.pipe && socket.pipe.peers[socket.side] === peerId) return socket
+  for (const socket of relay['sockets']) if (socket.pipeSide?.peerId === peerId) return socket
   throw new Error(`no relay socket for ${peerId}`)
 }
 
@@ -71,8 +71,7 @@ describe('backpressure on a live pipe', () => {
     })
     // TCP pushed back on the sender long before 200 MiB: the relay stopped reading it.
     expect(pushedBack).toBe(true)
-    // Let the relay settle into its throttled state, then look at what it holds.
-    await sleep(200)
+    await eventually(() => relay.snapshot().pipes.find(p => p.peers[0] === 's')?.throttled[0] === true, 5_000, 'the sender to be throttled')
     const pipe = relay.snapshot().pipes.find(p => p.peers[0] === 's')!
     expect(pipe.state).toBe('live')
     expect(pipe.throttled).toEqual([true, false])

@@ -132,7 +132,7 @@ describe('collision damping', () => {
     await old.closed
     expect(old.closeCode).toBe(4409)
     expect(old.closeReason).toBe('replaced: a newer connection uses this peer id')
-    await sleep(50)
+    await eventually(() => relay.snapshot().counts.sockets === 2, 5_000, 'the relay to let go of the old socket')
     const snapshot = relay.snapshot()
     const solo = snapshot.peers.filter(p => p.id === 'solo')
     expect(solo).toHaveLength(1)

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
 import type { RelayServer } from '../../src-main/relay/relay-server.js'
 import { RawPeer, eventually, openPeer, startRelay } from '../helpers/relay.js'
-import { closeServer, floodUntilPushback, listenOn, sleep } from '../helpers/processes.js'
+import { closeServer, floodUntilPushback, listenOn } from '../helpers/processes.js'
 
 let current: RelayServer | undefined
 const sockets: WebSocket[] = []
@@ -106,6 +106,5 @@ describe('relay.close()', () => {
     halfOpen.socket.resume()
     await Promise.all([receiver.closed, halfOpen.closed])
     expect(receiver.socket.readyState).toBe(WebSocket.CLOSED)
-    await sleep(0)
   })
 })

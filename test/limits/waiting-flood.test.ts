@@ -47,9 +47,7 @@ describe('waiting pipe flood', () => {
     await Promise.all([warmSender.opened, warmReceiver.opened])
     const warm = await floodUntilPushback(warmSender.socket, { size: MESSAGE, maxBytes: 256 * MESSAGE, pushbackBytes: Infinity })
     await warmReceiver.waitForMessages(warm.sent, 15_000)
-    warmSender.socket.close()
-    warmReceiver.socket.close()
-    await sleep(200)
+    await Promise.all([warmSender.close(), warmReceiver.close()])
     const before = readMemory(pid)
 
     const sender = rawPeer(url, '/connection/s/r/doc')

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import type { Measurement, MetricView, Unit } from './plan.js'
+import { STARTUP_TARGET_MS, type StartupCommand } from './startup.js'
 import type { ContenderName, Metrics } from './types.js'
 
 export interface Variant {
@@ -26,6 +27,8 @@ export interface Report {
   wallSeconds: number
   pinning: { server: string; load: string } | undefined
   notes: string[]
+  /** Milliseconds from spawn to the listening line, one per run; absent when not measured. */
+  startup: Record<StartupCommand, number[]> | undefined
 }
 
 export function median(values: number[]): number {
@@ -123,6 +126,18 @@ export function printReport(report: Report) {
     }
   }
 
+  if (report.startup) {
+    const runs = Object.values(report.startup)[0]?.length ?? 0
+    lines.push('')
+    lines.push(pad(`Start-up: spawn to "listening" (median of ${runs})`, 44) + ['median', 'fastest', 'slowest'].map(c => padLeft(c, 12)).join('') + '  target')
+    for (const [command, times] of Object.entries(report.startup) as [StartupCommand, number[]][]) {
+      const target = STARTUP_TARGET_MS[command]
+      const ms = median(times)
+      const cells = [ms, Math.min(...times), Math.max(...times)].map(value => `${format(value, 'ms')} ms`)
+      lines.push(pad(`  ${command}`, 44) + cells.map(c => padLeft(c, 12)).join('') + `  ${ms <= target ? 'ok' : 'MISS'} ≤ ${target} ms`)
+    }
+  }
+
   lines.push('')
   for (const note of report.notes) lines.push(`Note: ${note}`)
   lines.push(`Wall time: ${report.wallSeconds.toFixed(0)} s`)
@@ -167,6 +182,7 @@ export function writeReport(report: Report, directory: string): string {
     contenders: report.contenders,
     wallSeconds: report.wallSeconds,
     notes: report.notes,
+    startupMs: report.startup ?? null,
     measurements,
   }
   writeFileSync(file, JSON.stringify(json, (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2) + '\n')

@@ -17,6 +17,7 @@ const BENCH_ENTRIES = {
   host: 'bench/servers/host.ts',
   worker: 'bench/load/worker.ts',
   'relay-agent': 'bench/servers/relay-agent.ts',
+  'dashboard-scale': 'bench/dashboard-scale.ts',
 } as const
 export type BenchEntry = keyof typeof BENCH_ENTRIES
 

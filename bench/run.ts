@@ -39,6 +39,8 @@ const profileDir = args.includes('--cpu-prof') ? `${resultsDir}profiles` : undef
 
 const contenders = (option('--contenders')?.split(',') as ContenderName[] | undefined) ?? ALL_CONTENDERS
 const startupRuns = only && !'startup'.includes(only) ? 0 : Number(option('--startup-runs') ?? (quick ? 3 : 7))
+/** About a minute and a half with Chromium: left out of a --quick smoke run unless asked for by --only. */
+const measureDashboardScale = only ? 'dashboard-scale'.includes(only) : !quick
 const notes: string[] = []
 
 const plan = buildPlan({ quick }).filter(m => !only || m.id.includes(only))
@@ -166,13 +168,25 @@ try {
   await stopChild(load)
 }
 
+const dashboardScale = measureDashboardScale ? await runDashboardScale() : undefined
+
+/** The dashboard-scale child, after the load rounds so that neither disturbs the other. */
+async function runDashboardScale(): Promise<Record<string, number> | undefined> {
+  const child = startChild(benchBundle('dashboard-scale'), [])
+  let figures: Record<string, number> | undefined
+  child.process.on('message', (message: { figures?: Record<string, number> }) => (figures ??= message.figures))
+  const code = await child.exited
+  if (!figures) notes.push(`The dashboard-scale measurement failed (exit code ${code}).`)
+  return figures
+}
+
 const wallSeconds = (performance.now() - wallStart) / 1000
 notes.push(
   'server µs/msg (and per Join, cycle, introduction) is the relay process\'s own CPU time, user + system; rates depend on the load generator, which saturates its core first at most sizes.',
   'Monitored rows: a dashboard subscribed to the relay\'s monitoring socket (/_switchboard/monitor), run inside the relay\'s process, so the relay\'s CPU also pays for receiving the feed: an upper bound.',
   'Every server runs as users run it, bundled JavaScript with plain node: this project\'s relay is dist/cli/relay.mjs (with the bench\'s agent preloaded for its CPU and memory figures), the raw and published relays run in dist/bench/host.mjs.',
 )
-const report = { plan, outcomes, contenders, rounds: roundsRun, quick, wallSeconds, pinning, notes, startup }
+const report = { plan, outcomes, contenders, rounds: roundsRun, quick, wallSeconds, pinning, notes, startup, dashboardScale }
 printReport(report)
 const file = writeReport(report, resultsDir)
 console.log(`\nJSON: ${file}`)

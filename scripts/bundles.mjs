@@ -88,6 +88,9 @@ export async function buildBundles({ bundles = PRODUCT_BUNDLES, root = REPO_ROOT
         entryPoints: [path.join(root, bundle.entry)],
         outfile: path.join(outRoot, bundle.outfile),
         bundle: true,
+        // A local workspace package may point this condition at its TypeScript source: the bundle is
+        // then built from the sources (which the manifest records), not from the package's own build.
+        conditions: ['@switchboard/source'],
         write: false,
         metafile: true,
         logLevel: 'warning',

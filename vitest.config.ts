@@ -19,8 +19,8 @@ export default defineConfig({
     // .tsx: the dashboard's component tests (each picks jsdom with a `@vitest-environment` comment).
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     pool: 'forks',
-    // Builds the dashboard when its sources changed, for the browser tests in test/e2e.
-    globalSetup: ['test/e2e/built-dashboard.ts'],
+    // Rebuilds what changed since the last build: tests spawn the bundled CLI and load the built dashboard.
+    globalSetup: ['test/helpers/fresh-build.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // The published Client imports JSON with an import assertion, which Node 20 only warns about.

@@ -1,14 +1,38 @@
 /**
- * Starting bench child processes: TypeScript through tsx, optionally pinned to one core, with an
- * IPC channel. Pinning keeps the server and the load generator from trading places on the cores,
- * which would blur the server's CPU-per-message figure.
+ * Starting bench child processes: bundled JavaScript run with plain node, as users run the relay
+ * (a TypeScript loader active at run time would make every contender slower), optionally pinned to
+ * one core, with an IPC channel. Pinning keeps the server and the load generator from trading
+ * places on the cores, which would blur the server's CPU-per-message figure.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+import { BUNDLES_MANIFEST, REPO_ROOT, buildState } from '../scripts/build-state.mjs'
+import { buildBundles } from '../scripts/bundles.mjs'
 import { createRpc, type Handlers, type Rpc } from './rpc.js'
 
-const tsxLoader = import.meta.resolve('tsx')
+/** The bench's own processes, bundled like the product; they may also use the devDependencies (the published relay). */
+const BENCH_ENTRIES = {
+  host: 'bench/servers/host.ts',
+  worker: 'bench/load/worker.ts',
+  'relay-agent': 'bench/servers/relay-agent.ts',
+  'dashboard-scale': 'bench/dashboard-scale.ts',
+} as const
+export type BenchEntry = keyof typeof BENCH_ENTRIES
+
+export const benchBundle = (name: BenchEntry) => path.join(REPO_ROOT, 'dist/bench', `${name}.mjs`)
+/** This project's relay exactly as `npm run relay` runs it. */
+export const RELAY_BUNDLE = path.join(REPO_ROOT, 'dist/cli/relay.mjs')
+
+/** Brings the product's bundles up to date (as `npm run relay` would) and bundles the bench's processes. */
+export async function buildBenchProcesses(): Promise<void> {
+  if (buildState(BUNDLES_MANIFEST).kind !== 'fresh') await buildBundles()
+  const { devDependencies } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+  const provided = Object.keys(devDependencies)
+  const bundles = Object.entries(BENCH_ENTRIES).map(([name, entry]) => ({ entry, outfile: `dist/bench/${name}.mjs`, kind: 'node' as const, provided }))
+  await buildBundles({ bundles, manifest: undefined })
+}
 
 /** Cores to pin to, or undefined when there is nothing to pin with or to. */
 export const pinning: { server: string; load: string } | undefined =
@@ -29,12 +53,12 @@ export interface ChildOptions {
   handlers?: Handlers
 }
 
-export function startChild(script: string, args: string[], options: ChildOptions = {}): Child {
-  const path = fileURLToPath(new URL(script, import.meta.url))
-  const node = [...(options.nodeFlags ?? []), '--import', tsxLoader, path, ...args]
+/** Runs the JavaScript file `script` with plain node; stdout is piped when `pipeStdout` is set. */
+export function startChild(script: string, args: string[], options: ChildOptions & { pipeStdout?: boolean } = {}): Child {
+  const node = [...(options.nodeFlags ?? []), script, ...args]
   const [command, argv] = options.cpu ? ['taskset', ['-c', options.cpu, process.execPath, ...node]] : [process.execPath, node]
   const child = spawn(command, argv, {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', options.pipeStdout ? 'pipe' : 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   })
   const rpc = createRpc(child, options.handlers ?? {})

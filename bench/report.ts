@@ -2,7 +2,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
+import { median } from './median.js'
 import type { Measurement, MetricView, Unit } from './plan.js'
+import { STARTUP_TARGET_MS, type StartupCommand } from './startup.js'
 import type { ContenderName, Metrics } from './types.js'
 
 export interface Variant {
@@ -26,13 +28,10 @@ export interface Report {
   wallSeconds: number
   pinning: { server: string; load: string } | undefined
   notes: string[]
-}
-
-export function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
-  if (sorted.length === 0) return NaN
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  /** Milliseconds from spawn to the listening line, one per run; absent when not measured. */
+  startup: Record<StartupCommand, number[]> | undefined
+  /** The dashboard with 5,000 peers and 1,000 pipes (bench/dashboard-scale.ts); absent when not measured. */
+  dashboardScale: Record<string, number> | undefined
 }
 
 function medians(outcomes: Outcome[] | undefined): Metrics | undefined {
@@ -123,6 +122,28 @@ export function printReport(report: Report) {
     }
   }
 
+  if (report.startup) {
+    const runs = Object.values(report.startup)[0]?.length ?? 0
+    lines.push('')
+    lines.push(pad(`Start-up: spawn to "listening" (median of ${runs})`, 44) + ['median', 'fastest', 'slowest'].map(c => padLeft(c, 12)).join('') + '  target')
+    for (const [command, times] of Object.entries(report.startup) as [StartupCommand, number[]][]) {
+      const target = STARTUP_TARGET_MS[command]
+      const ms = median(times)
+      const cells = [ms, Math.min(...times), Math.max(...times)].map(value => `${format(value, 'ms')} ms`)
+      lines.push(pad(`  ${command}`, 44) + cells.map(c => padLeft(c, 12)).join('') + `  ${ms <= target ? 'ok' : 'MISS'} ≤ ${target} ms`)
+    }
+  }
+
+  if (report.dashboardScale) {
+    const d = report.dashboardScale
+    const f = (key: string, digits = 0) => (d[key] ?? NaN).toFixed(digits)
+    lines.push('')
+    lines.push('Dashboard with 5,000 peers and 1,000 pipes (200 busy, 20 peers/s churn); relay and Chromium on this machine')
+    lines.push(`  one monitoring publish (read, diff, serialise): ${f('publishMs', 1)} ms, ${f('updateKiB')} KiB per update, ${f('snapshotKiB')} KiB snapshot for a new dashboard`)
+    lines.push(`  first full view ${f('firstViewMs')} ms; open Peers ${f('openPeersMs')} ms; sort 5,000 rows ${f('sortMs')} ms; filter ${f('filterMs')} ms; open Pipes ${f('openPipesMs')} ms`)
+    lines.push(`  10 s live on Peers: ${f('liveLongTasks')} tasks over 50 ms, longest ${f('liveLongestTaskMs')} ms, ${f('liveFps')} fps, worst frame ${f('liveWorstFrameMs')} ms; scrolling ${f('scrollFps')} fps, worst frame ${f('scrollWorstFrameMs')} ms; 5 s live on Pipes: longest task ${f('pipesLongestTaskMs')} ms`)
+  }
+
   lines.push('')
   for (const note of report.notes) lines.push(`Note: ${note}`)
   lines.push(`Wall time: ${report.wallSeconds.toFixed(0)} s`)
@@ -167,6 +188,8 @@ export function writeReport(report: Report, directory: string): string {
     contenders: report.contenders,
     wallSeconds: report.wallSeconds,
     notes: report.notes,
+    startupMs: report.startup ?? null,
+    dashboardScale: report.dashboardScale ?? null,
     measurements,
   }
   writeFileSync(file, JSON.stringify(json, (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2) + '\n')

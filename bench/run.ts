@@ -3,14 +3,15 @@
  * process, alternates the contenders round by round and reports medians.
  *
  *   npm run bench -- [--rounds N] [--budget-seconds S] [--quick] [--only SUBSTRING]
- *                    [--contenders raw,published,switchboard] [--cpu-prof]
+ *                    [--contenders raw,published,switchboard] [--cpu-prof] [--startup-runs N]
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { buildPlan, type Measurement } from './plan.js'
-import { pinning, startChild, stopChild, type Child } from './processes.js'
+import { benchBundle, buildBenchProcesses, pinning, startChild, stopChild, type Child } from './processes.js'
 import { printReport, writeReport, type Outcome, type Variant } from './report.js'
 import { startServer, type RunningServer } from './servers/contender.js'
+import { measureStartup } from './startup.js'
 import type { ContenderName, Metrics, ServerStats } from './types.js'
 
 const MEASUREMENT_TIMEOUT_MS = 120_000
@@ -36,11 +37,11 @@ const only = option('--only')
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
 const profileDir = args.includes('--cpu-prof') ? `${resultsDir}profiles` : undefined
 
-const ourRelayPresent = existsSync(fileURLToPath(new URL('../src-main/relay/relay-server.ts', import.meta.url)))
-const requested = (option('--contenders')?.split(',') as ContenderName[] | undefined) ?? ALL_CONTENDERS
-const contenders = requested.filter(name => name !== 'switchboard' || ourRelayPresent)
+const contenders = (option('--contenders')?.split(',') as ContenderName[] | undefined) ?? ALL_CONTENDERS
+const startupRuns = only && !'startup'.includes(only) ? 0 : Number(option('--startup-runs') ?? (quick ? 3 : 7))
+/** About a minute and a half with Chromium: left out of a --quick smoke run unless asked for by --only. */
+const measureDashboardScale = only ? 'dashboard-scale'.includes(only) : !quick
 const notes: string[] = []
-if (requested.includes('switchboard') && !ourRelayPresent) notes.push('src-main/relay/relay-server.ts is missing: this project\'s relay was not measured.')
 
 const plan = buildPlan({ quick }).filter(m => !only || m.id.includes(only))
 const outcomes = new Map<string, Map<string, Outcome[]>>()
@@ -55,10 +56,13 @@ const requireServer = () => {
   return current
 }
 
+await buildBenchProcesses()
+// Before anything else runs, so nothing of the bench competes with a start.
+const startup = startupRuns > 0 ? await measureStartup(startupRuns) : undefined
 let load = await startLoad()
 
 async function startLoad(): Promise<Child> {
-  const child = startChild('./load/worker.ts', [], { cpu: pinning?.load, nodeFlags: ['--expose-gc'], handlers: loadHandlers })
+  const child = startChild(benchBundle('worker'), [], { cpu: pinning?.load, nodeFlags: ['--expose-gc'], handlers: loadHandlers })
   await new Promise<void>((resolve, reject) => {
     child.process.once('message', () => resolve())
     child.exited.then(code => reject(new Error(`load generator exited with code ${code}`)))
@@ -164,12 +168,25 @@ try {
   await stopChild(load)
 }
 
+const dashboardScale = measureDashboardScale ? await runDashboardScale() : undefined
+
+/** The dashboard-scale child, after the load rounds so that neither disturbs the other. */
+async function runDashboardScale(): Promise<Record<string, number> | undefined> {
+  const child = startChild(benchBundle('dashboard-scale'), [])
+  let figures: Record<string, number> | undefined
+  child.process.on('message', (message: { figures?: Record<string, number> }) => (figures ??= message.figures))
+  const code = await child.exited
+  if (!figures) notes.push(`The dashboard-scale measurement failed (exit code ${code}).`)
+  return figures
+}
+
 const wallSeconds = (performance.now() - wallStart) / 1000
 notes.push(
   'server µs/msg (and per Join, cycle, introduction) is the relay process\'s own CPU time, user + system; rates depend on the load generator, which saturates its core first at most sizes.',
   'Monitored rows: a dashboard subscribed to the relay\'s monitoring socket (/_switchboard/monitor), run inside the relay\'s process, so the relay\'s CPU also pays for receiving the feed: an upper bound.',
+  'Every server runs as users run it, bundled JavaScript with plain node: this project\'s relay is dist/cli/relay.mjs (with the bench\'s agent preloaded for its CPU and memory figures), the raw and published relays run in dist/bench/host.mjs.',
 )
-const report = { plan, outcomes, contenders, rounds: roundsRun, quick, wallSeconds, pinning, notes }
+const report = { plan, outcomes, contenders, rounds: roundsRun, quick, wallSeconds, pinning, notes, startup, dashboardScale }
 printReport(report)
 const file = writeReport(report, resultsDir)
 console.log(`\nJSON: ${file}`)

@@ -1,5 +1,9 @@
-/** The orchestrator's handle on one server child process. */
-import { pinning, startChild, stopChild, type Child } from '../processes.js'
+/**
+ * The orchestrator's handle on one server child process. This project's relay runs as users run
+ * it, the bundled CLI with plain node, with the bench's agent preloaded; the other contenders run
+ * in the bench's own host process (bundled too).
+ */
+import { RELAY_BUNDLE, benchBundle, pinning, startChild, stopChild, type Child } from '../processes.js'
 import type { ContenderName, ServerStats } from '../types.js'
 
 export interface RunningServer {
@@ -17,13 +21,33 @@ export interface ServerOptions {
   cpuProfileDir?: string
 }
 
+/**
+ * Limits that would refuse the bench's own load (it opens thousands of sockets from one address)
+ * are raised; every other limit keeps its default, so backpressure, hold buffers and accounting are
+ * measured as shipped.
+ */
+const RELAY_ARGS = [
+  '--host', '127.0.0.1', '--port', '0', '--no-advertise', '--quiet',
+  '--max-peers', '100000', '--max-connections-per-address', '100000', '--connections-per-address-per-second', '100000',
+]
+const LISTENING = /listening on (ws:\/\/\S+)/
+
 export async function startServer(name: ContenderName, options: ServerOptions = {}): Promise<RunningServer> {
   const nodeFlags = ['--expose-gc']
-  // One directory per contender and V8's own file names: tsx's loader thread writes a profile too,
-  // and a fixed name would let it overwrite the main thread's.
   if (options.cpuProfileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}/${name}`)
-  const child: Child = startChild('./servers/host.ts', [name], { cpu: pinning?.server, nodeFlags })
+  const ours = name === 'switchboard'
+  const child: Child = ours
+    ? startChild(RELAY_BUNDLE, RELAY_ARGS, { cpu: pinning?.server, nodeFlags: [...nodeFlags, '--import', benchBundle('relay-agent')], pipeStdout: true })
+    : startChild(benchBundle('host'), [name], { cpu: pinning?.server, nodeFlags })
   const url = await new Promise<string>((resolve, reject) => {
+    if (ours) {
+      let printed = ''
+      child.process.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        printed += chunk
+        const match = LISTENING.exec(printed)
+        if (match) resolve(match[1]!)
+      })
+    }
     child.process.on('message', (message: { ready?: string; failed?: string }) => {
       if (message.ready) resolve(message.ready)
       if (message.failed) reject(new Error(`${name} relay failed to start: ${message.failed}`))
@@ -36,7 +60,7 @@ export async function startServer(name: ContenderName, options: ServerOptions = 
     pid: child.process.pid!,
     stats: () => child.rpc.call<ServerStats>('stats'),
     statsAfterGc: () => child.rpc.call<ServerStats>('statsAfterGc'),
-    setMonitoring: on => child.rpc.call<void>('monitoring', on),
+    setMonitoring: on => child.rpc.call<void>('monitoring', on, url),
     stop: () => stopChild(child, () => child.rpc.call('shutdown'), 5000),
   }
 }

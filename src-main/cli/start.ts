@@ -1,13 +1,15 @@
 /**
  * `npm start`: the desktop app where Electron can run; elsewhere one line saying why, then the
  * headless relay (which prints its address and dashboard URL), so the first command in the README
- * always does something useful. Arguments go to whichever starts.
+ * always does something useful. Arguments go to whichever starts. The desktop bundle it launches
+ * is built beforehand (npm run build; scripts/launch.mjs rebuilds it when stale), never here.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { launchPlan } from '../desktop/launch-plan.js'
 
+// Two levels below the root both as source (src-main/cli) and as a bundle (dist/cli).
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..')
 const args = process.argv.slice(2)
 
@@ -26,8 +28,6 @@ async function main(): Promise<void> {
     await import('./relay.js')
     return
   }
-  const { bundleDesktop } = await import('../desktop/packaging/bundle.js')
-  await bundleDesktop()
   launchElectron(plan.binary)
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path'
 
-/** Where the bundler writes the main process and the preload script (see packaging/bundle.ts). */
+/** Where the bundler writes the main process and the preload script (see scripts/bundles.mjs). */
 export const DESKTOP_BUNDLE_DIR = 'dist/desktop'
 export const MAIN_BUNDLE = `${DESKTOP_BUNDLE_DIR}/main.mjs`
 export const PRELOAD_BUNDLE = `${DESKTOP_BUNDLE_DIR}/preload.cjs`

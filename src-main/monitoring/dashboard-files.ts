@@ -20,7 +20,10 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 }
 
-/** Where `vite build` puts the dashboard (see vite.config.ts). */
+/**
+ * Where `npm run build` puts the dashboard (scripts/dashboard.mjs). This module sits two levels below
+ * the repository's root both as source (src-main/monitoring) and bundled (dist/cli, dist/desktop).
+ */
 export const BUILT_DASHBOARD_DIR = path.resolve(import.meta.dirname, '../../dist/renderer')
 
 /**
@@ -28,14 +31,22 @@ export const BUILT_DASHBOARD_DIR = path.resolve(import.meta.dirname, '../../dist
  * else lives under DASHBOARD_PREFIX, as vite's `base` says. Undefined when it has not been built.
  */
 export function loadDashboardFiles(dir = BUILT_DASHBOARD_DIR): Map<string, DashboardFile> | undefined {
-  let names: string[]
   try {
-    names = readdirSync(dir, { recursive: true, encoding: 'utf8' })
-  } catch {
-    return undefined
+    return readDashboard(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    // A build swapped a new directory in while the old one was being read: the new one is complete.
+    try {
+      return readDashboard(dir)
+    } catch {
+      return undefined
+    }
   }
+}
+
+function readDashboard(dir: string): Map<string, DashboardFile> | undefined {
   const files = new Map<string, DashboardFile>()
-  for (const name of names) {
+  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     const full = path.join(dir, name)
     if (!statSync(full).isFile()) continue
     const urlPath = name.split(path.sep).join('/')

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { BUILDER_CONFIG_FILE, REQUIRED_FUSES, appRequirementProblems, loadBuilderConfig } from '../../src-main/desktop/packaging/builder-config.js'
+import { BUILDER_CONFIG_FILE, REQUIRED_FUSES, appRequirementProblems, loadBuilderConfig } from '../../scripts/builder-config.js'
 import { REPO_ROOT } from './fake-electron.js'
 
 /** A copy of the project's config (and what it refers to) with `edit` applied to the YAML text. */

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, test, vi } from 'vitest'
 import { EXPOSED_API, type DesktopBridge } from '../../shared/ipc-schema.js'
 import type { MonitorServerMessage } from '../../shared/monitoring.js'
 import type { SwitchboardBridge } from '../../shared/switchboard-bridge.js'
-import { bundleDesktop } from '../../src-main/desktop/packaging/bundle.js'
+import { PRODUCT_BUNDLES, buildBundles } from '../../scripts/bundles.mjs'
 import { REPO_ROOT, contextBridge, ipcRenderer } from './fake-electron.js'
 
 vi.mock('electron', () => import('./fake-electron.js'))
@@ -93,8 +93,10 @@ describe('the bundles the app ships', () => {
   let outDir: string
 
   beforeAll(async () => {
-    outDir = mkdtempSync(path.join(tmpdir(), 'switchboard-bundle-'))
-    await bundleDesktop(outDir)
+    const outRoot = mkdtempSync(path.join(tmpdir(), 'switchboard-bundle-'))
+    const desktop = PRODUCT_BUNDLES.filter(bundle => bundle.outfile.startsWith('dist/desktop/'))
+    await buildBundles({ bundles: desktop, outRoot, manifest: undefined })
+    outDir = path.join(outRoot, 'dist/desktop')
   })
 
   test('the preload bundle runs where require() knows only electron, and exposes only the typed API', () => {

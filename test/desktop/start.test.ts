@@ -60,7 +60,7 @@ afterEach(() => {
 function start(args: string[], env: Record<string, string | undefined>): Run {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1', ...env }
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key]
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/start.ts', ...args], { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['dist/cli/start.mjs', ...args], { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   const run: Run = {
     lines: [],
     exited: new Promise(resolve => child.once('close', code => resolve(code))),
@@ -100,7 +100,7 @@ describe('npm start', () => {
     expect((await fetchHealth(port)).status).toBe('ok')
   })
 
-  test('where a display and a binary exist: the desktop bundle is built and Electron opens the app with the arguments', async () => {
+  test('where a display and a binary exist: Electron opens the app (its built bundle) with the arguments', async () => {
     const fakeDist = mkdtempSync(path.join(tmpdir(), 'switchboard-fake-electron-'))
     const record = path.join(fakeDist, 'launched.json')
     const binary = path.join(fakeDist, 'electron')

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { LISTENING_LINE, REPO_ROOT } from '../helpers/processes.js'
+import { CLI_ENTRY, LISTENING_LINE, REPO_ROOT } from '../helpers/processes.js'
 
 export const canCreateNamespaces = () => process.getuid?.() === 0 && commandExists('ip')
 
@@ -92,7 +92,7 @@ export interface NamespacedRelay {
 /** The headless relay CLI on all interfaces of `namespace`, on a free port. */
 export async function startRelayIn(namespace: string, args: string[], env: Record<string, string> = {}): Promise<NamespacedRelay> {
   // `ip netns exec` execs node in place, so the child's pid is the relay's.
-  const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, '--import', 'tsx', 'src-main/cli/relay.ts', '--port', '0', ...args], {
+  const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, CLI_ENTRY, '--port', '0', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_NO_WARNINGS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

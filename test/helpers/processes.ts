@@ -12,14 +12,19 @@ import type { RelayEvent, RelayHealth } from '../../shared/relay-model.js'
 import { RawPeer, eventually, openPeer } from './relay.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CLI_ENTRY = 'src-main/cli/relay.ts'
+/** The headless relay as users run it: the bundle, with plain node (test/helpers/fresh-build.ts keeps it current). */
+export const CLI_ENTRY = 'dist/cli/relay.mjs'
 
 export interface Exit {
   code: number | null
   signal: NodeJS.Signals | null
 }
 
-/** A CLI process we started, with its output collected as it comes. */
+/**
+ * A CLI process we started (`command` with `args`, in `cwd`), with its output collected as it comes.
+ * With `processGroup`, it leads a process group of its own and signals go to the whole group, as a
+ * terminal's Ctrl-C does: `npm run` does not pass SIGTERM on to the command it runs.
+ */
 export class CliProcess {
   readonly child: ChildProcess
   readonly exited: Promise<Exit>
@@ -27,12 +32,8 @@ export class CliProcess {
   stderr = ''
   private waiters: (() => void)[] = []
 
-  constructor(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []) {
-    this.child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CLI_ENTRY, ...args], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, private readonly processGroup = false) {
+    this.child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: processGroup })
     running.add(this)
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stdout += chunk
@@ -86,11 +87,17 @@ export class CliProcess {
   /** Sends `signal` (to this child only) and waits for the exit; SIGKILLs it after `timeoutMs`. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 5_000): Promise<Exit & { ms: number }> {
     const started = Date.now()
-    if (!this.hasExited) this.child.kill(signal)
-    const killer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs)
+    if (!this.hasExited) this.kill(signal)
+    const killer = setTimeout(() => this.kill('SIGKILL'), timeoutMs)
     const exit = await this.exited
     clearTimeout(killer)
     return { ...exit, ms: Date.now() - started }
+  }
+
+  /** Signals this child, or its process group: never anything we did not start. */
+  kill(signal: NodeJS.Signals): void {
+    if (!this.processGroup) this.child.kill(signal)
+    else if (!this.hasExited) process.kill(-this.child.pid!, signal)
   }
 
   private wake(): void {
@@ -103,7 +110,7 @@ const running = new Set<CliProcess>()
 /** Kills (SIGKILL, by pid) every CLI child this test file started that is still running. */
 export async function killLeftoverCliProcesses(): Promise<void> {
   const left = [...running]
-  for (const cli of left) cli.child.kill('SIGKILL')
+  for (const cli of left) cli.kill('SIGKILL')
   await Promise.all(left.map(cli => cli.exited))
 }
 
@@ -118,8 +125,13 @@ function cliEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv
   return merged
 }
 
-export function spawnCli(args: string[], env?: Record<string, string | undefined>, nodeFlags?: string[]): CliProcess {
-  return new CliProcess(args, cliEnv(env), nodeFlags)
+export function spawnCli(args: string[], env?: Record<string, string | undefined>, nodeFlags: string[] = []): CliProcess {
+  return new CliProcess(process.execPath, [...nodeFlags, CLI_ENTRY, ...args], cliEnv(env))
+}
+
+/** `npm run relay -- <args>` in `checkout`: the README's command, with the build check in front of the bundle. */
+export function spawnNpmRelay(args: string[], checkout = REPO_ROOT, env?: Record<string, string | undefined>): CliProcess {
+  return new CliProcess('npm', ['run', 'relay', '--', ...args], cliEnv(env), checkout, true)
 }
 
 /**

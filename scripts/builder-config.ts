@@ -10,9 +10,9 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Configuration } from 'electron-builder'
 import { SERVICE_TYPE } from '@switchboard/lan-mdns/relay-service'
-import { MAIN_BUNDLE, PRELOAD_BUNDLE } from '../app-paths.js'
+import { MAIN_BUNDLE, PRELOAD_BUNDLE } from '../src-main/desktop/app-paths.js'
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '../../..')
+const REPO_ROOT = path.resolve(import.meta.dirname, '..')
 export const BUILDER_CONFIG_FILE = 'electron-builder.yml'
 
 /** electron-builder's internals, reached from its own location so the versions always match. */

@@ -1,0 +1,38 @@
+/**
+ * The server side of the orchestrator's questions, in whichever process runs a contender: this
+ * process's CPU time and memory (after a full GC on request), plus what the contender adds
+ * (monitoring, shutdown). Needs --expose-gc for the GC figures.
+ */
+import { createRpc, type Handlers } from '../rpc.js'
+import type { ServerStats } from '../types.js'
+
+const gc = (globalThis as { gc?: () => void }).gc
+
+function stats(): ServerStats {
+  const cpu = process.cpuUsage()
+  const memory = process.memoryUsage()
+  return {
+    at: performance.now(),
+    cpuUs: cpu.user + cpu.system,
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    external: memory.external,
+    arrayBuffers: memory.arrayBuffers,
+  }
+}
+
+export function answerStatsQuestions(contender: { monitoring(on: boolean, url: string): Promise<void>; shutdown(): Promise<void> } & Handlers): void {
+  createRpc(process, {
+    ...contender,
+    stats,
+    statsAfterGc: () => {
+      if (!gc) throw new Error('a server process needs --expose-gc')
+      // Twice, so objects freed by the first pass's finalisers are gone too.
+      gc()
+      gc()
+      return stats()
+    },
+  })
+  // An orphaned server must not outlive the bench.
+  process.on('disconnect', () => process.exit(0))
+}

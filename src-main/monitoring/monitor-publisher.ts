@@ -1,6 +1,6 @@
 /**
  * The one monitoring feed, whatever carries it: the dashboard's WebSocket (monitor-socket.ts) and the
- * app window's IPC (desktop/window-monitor-transport.ts) are thin transports that subscribe here, so
+ * app window's IPC (desktop/window/window-monitor-transport.ts) are thin transports that subscribe here, so
  * both see the same messages, published by the same policy, from one model read per publish.
  */
 import type { ActionResultMessage, MonitorClientMessage, MonitorServerMessage } from '../../shared/monitoring.js'

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { Autostart, HIDDEN_ARG, launchCommand, type AutostartOptions } from '../../src-main/desktop/autostart.js'
-import { autostartEntry, execArgument, xdgAutostartDir } from '../../src-main/desktop/xdg-autostart.js'
+import { Autostart, HIDDEN_ARG, launchCommand, type AutostartOptions } from '../../src-main/desktop/start-at-login/autostart.js'
+import { autostartEntry, execArgument, xdgAutostartDir } from '../../src-main/desktop/start-at-login/xdg-autostart.js'
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'switchboard-autostart-'))
 

@@ -5,9 +5,9 @@
 import type { IpcMain, WebContents } from 'electron'
 import { describe, expect, test } from 'vitest'
 import { IPC, type IpcChannel } from '../../shared/ipc-schema.js'
-import { REQUEST_PARSERS } from '../../src-main/desktop/ipc-requests.js'
-import { isTrustedSender, notify, registerIpcHandlers, type InvokeHandlers, type SendHandlers } from '../../src-main/desktop/ipc-main.js'
-import { DEFAULT_SETTINGS } from '../../src-main/desktop/settings-schema.js'
+import { REQUEST_PARSERS } from '../../src-main/desktop/ipc/ipc-requests.js'
+import { isTrustedSender, notify, registerIpcHandlers, type InvokeHandlers, type SendHandlers } from '../../src-main/desktop/ipc/ipc-main.js'
+import { DEFAULT_SETTINGS } from '../../src-main/desktop/settings/settings-schema.js'
 import { FakeIpcMain, FakeWebContents, appFrame, type FakeFrame } from './fake-electron.js'
 
 function setUp() {

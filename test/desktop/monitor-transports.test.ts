@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, test, vi, type MockInstance } 
 import { WebSocket } from 'ws'
 import { MONITOR_PATH, type MonitorServerMessage } from '../../shared/monitoring.js'
 import type { RelaySnapshot } from '../../shared/relay-model.js'
-import { WindowMonitorTransport } from '../../src-main/desktop/window-monitor-transport.js'
+import { WindowMonitorTransport } from '../../src-main/desktop/window/window-monitor-transport.js'
 import { DashboardExtension } from '../../src-main/monitoring/dashboard-extension.js'
 import { MonitorPublisher, PUBLISH_POLICY, type PublishPolicy } from '../../src-main/monitoring/monitor-publisher.js'
 import type { RelayServer } from '../../src-main/relay/relay-server.js'

@@ -9,9 +9,9 @@ import path from 'node:path'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import type { DesktopSettings } from '../../shared/ipc-schema.js'
 import { DEFAULT_LIMITS } from '../../shared/limits.js'
-import { parseSettingsPatch } from '../../src-main/desktop/settings-patch.js'
-import { DEFAULT_SETTINGS } from '../../src-main/desktop/settings-schema.js'
-import { SettingsStore } from '../../src-main/desktop/settings-store.js'
+import { parseSettingsPatch } from '../../src-main/desktop/settings/settings-patch.js'
+import { DEFAULT_SETTINGS } from '../../src-main/desktop/settings/settings-schema.js'
+import { SettingsStore } from '../../src-main/desktop/settings/settings-store.js'
 import { app, ipcMain } from './fake-electron.js'
 
 vi.mock('electron', () => import('./fake-electron.js'))

@@ -7,9 +7,9 @@ import path from 'node:path'
 import type { Menu, MenuItemConstructorOptions, NativeImage } from 'electron'
 import { describe, expect, test } from 'vitest'
 import type { RelayStatus } from '../../shared/ipc-schema.js'
-import { TrayController, menuTemplate } from '../../src-main/desktop/tray-controller.js'
-import { trayIconFile } from '../../src-main/desktop/tray-icons.js'
-import { shareableUrl, trayModel, type TrayAction, type TrayMenuEntry } from '../../src-main/desktop/tray-model.js'
+import { TrayController, menuTemplate } from '../../src-main/desktop/tray/tray-controller.js'
+import { trayIconFile } from '../../src-main/desktop/tray/tray-icons.js'
+import { shareableUrl, trayModel, type TrayAction, type TrayMenuEntry } from '../../src-main/desktop/tray/tray-model.js'
 import { REPO_ROOT } from './fake-electron.js'
 
 const running = (peers: number): RelayStatus => ({

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import type { MonitorServerMessage, MonitorSnapshotMessage, MonitorUpdateMessage } from '../../shared/monitoring.js'
 import { MonitorPublisher } from '../../src-main/monitoring/monitor-publisher.js'
-import { WindowMonitorTransport } from '../../src-main/desktop/window-monitor-transport.js'
+import { WindowMonitorTransport } from '../../src-main/desktop/window/window-monitor-transport.js'
 import type { RelayServer } from '../../src-main/relay/relay-server.js'
 import { nextEvent, openPeer, startRelay, type RawPeer } from '../helpers/relay.js'
 import { FakeWebContents } from './fake-electron.js'

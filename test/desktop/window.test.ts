@@ -5,9 +5,9 @@
 import type { BrowserWindow, WebContents } from 'electron'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { DASHBOARD_PREFIX } from '../../shared/monitoring.js'
-import { APP_SCHEME_PRIVILEGES, APP_URL, WINDOW_CSP, appRequestHandler, isAppUrl } from '../../src-main/desktop/app-protocol.js'
-import { WindowController } from '../../src-main/desktop/window-controller.js'
-import { dashboardWindowOptions, guardSession, guardWebContents, isAllowedRequest, secureWebPreferences } from '../../src-main/desktop/window-security.js'
+import { APP_SCHEME_PRIVILEGES, APP_URL, WINDOW_CSP, appRequestHandler, isAppUrl } from '../../src-main/desktop/window/app-protocol.js'
+import { WindowController } from '../../src-main/desktop/window/window-controller.js'
+import { dashboardWindowOptions, guardSession, guardWebContents, isAllowedRequest, secureWebPreferences } from '../../src-main/desktop/window/window-security.js'
 import type { DashboardFile } from '../../src-main/monitoring/dashboard-files.js'
 import { BrowserWindow as FakeBrowserWindow, FakeSession, FakeWebContents, app } from './fake-electron.js'
 

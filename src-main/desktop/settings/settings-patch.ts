@@ -4,12 +4,12 @@
  * checks it again.
  */
 import { isIP } from 'node:net'
-import type { DesktopSettings, SettingsPatch } from '../../shared/ipc-schema.js'
-import { DEFAULT_LIMITS, resolveLimits, type RelayLimits } from '../../shared/limits.js'
-import { tokenProblem, type TokenKind } from '../../shared/access-tokens.js'
-import { relayNameProblem } from '../../shared/relay-node-options.js'
+import type { DesktopSettings, SettingsPatch } from '../../../shared/ipc-schema.js'
+import { DEFAULT_LIMITS, resolveLimits, type RelayLimits } from '../../../shared/limits.js'
+import { tokenProblem, type TokenKind } from '../../../shared/access-tokens.js'
+import { relayNameProblem } from '../../../shared/relay-node-options.js'
 import { MAX_ADVERTISE_INTERFACES, MAX_INTERFACE_NAME_LENGTH } from './settings-schema.js'
-import { accept, isPlainObject, refuse, type Parsed } from './parsed.js'
+import { accept, isPlainObject, refuse, type Parsed } from '../ipc/parsed.js'
 
 type FieldParsers = { [K in keyof DesktopSettings]: (value: unknown) => Parsed<DesktopSettings[K]> }
 

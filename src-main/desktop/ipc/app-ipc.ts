@@ -1,13 +1,13 @@
 /** What each IPC channel does in the running app, over the controllers that do it. */
 import { networkInterfaces } from 'node:os'
-import type { DesktopSettings } from '../../shared/ipc-schema.js'
-import { settingsNodeOptions } from '../../shared/settings-node-options.js'
-import { checkNodeOptions } from '../node/check-options.js'
-import { networkChoices } from './network-choices.js'
+import type { DesktopSettings } from '../../../shared/ipc-schema.js'
+import { settingsNodeOptions } from '../../../shared/settings-node-options.js'
+import { checkNodeOptions } from '../../node/check-options.js'
+import { networkChoices } from '../settings/network-choices.js'
 import type { InvokeHandlers, SendHandlers } from './ipc-main.js'
-import type { RelayLifecycle } from './relay-lifecycle.js'
-import type { SettingsStore } from './settings-store.js'
-import type { WindowMonitorTransport } from './window-monitor-transport.js'
+import type { RelayLifecycle } from '../relay/relay-lifecycle.js'
+import type { SettingsStore } from '../settings/settings-store.js'
+import type { WindowMonitorTransport } from '../window/window-monitor-transport.js'
 
 export interface AppControllers {
   settings: Pick<SettingsStore, 'settings' | 'update'>

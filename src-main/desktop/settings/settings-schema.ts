@@ -3,10 +3,10 @@
  * against, and the migrations that bring older files up to it.
  */
 import type { Options, Schema } from 'electron-store'
-import type { DesktopSettings } from '../../shared/ipc-schema.js'
-import { ACCESS_TOKEN_CHARACTERS, MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH } from '../../shared/access-tokens.js'
-import { DEFAULT_LIMITS, type RelayLimits } from '../../shared/limits.js'
-import { DEFAULT_PORT, MAX_RELAY_NAME_LENGTH } from '../../shared/relay-node-options.js'
+import type { DesktopSettings } from '../../../shared/ipc-schema.js'
+import { ACCESS_TOKEN_CHARACTERS, MAX_TOKEN_LENGTH, MIN_TOKEN_LENGTH } from '../../../shared/access-tokens.js'
+import { DEFAULT_LIMITS, type RelayLimits } from '../../../shared/limits.js'
+import { DEFAULT_PORT, MAX_RELAY_NAME_LENGTH } from '../../../shared/relay-node-options.js'
 
 export const DEFAULT_SETTINGS: Readonly<DesktopSettings> = Object.freeze({
   port: DEFAULT_PORT,

@@ -1,4 +1,4 @@
-import type { ListenFailure } from '../node/listen-failure.js'
+import type { ListenFailure } from '../../node/listen-failure.js'
 
 /** Why the relay could not listen, for the tray and the window: what happened and what to change in Settings. */
 export function listenProblem({ code, host, port, detail }: ListenFailure): string {

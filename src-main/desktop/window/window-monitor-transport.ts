@@ -4,9 +4,9 @@
  * admin requests, which the IPC layer has already parsed.
  */
 import type { WebContents } from 'electron'
-import type { MonitorClientMessage } from '../../shared/monitoring.js'
-import type { MonitorPublisher, MonitorSink, Outgoing } from '../monitoring/monitor-publisher.js'
-import { notify } from './ipc-main.js'
+import type { MonitorClientMessage } from '../../../shared/monitoring.js'
+import type { MonitorPublisher, MonitorSink, Outgoing } from '../../monitoring/monitor-publisher.js'
+import { notify } from '../ipc/ipc-main.js'
 
 export type MonitorWindow = Pick<WebContents, 'id' | 'isDestroyed' | 'send'>
 

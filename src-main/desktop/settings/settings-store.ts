@@ -9,7 +9,7 @@ import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { app, ipcMain } from 'electron'
 import Store from 'electron-store'
-import type { DesktopSettings, SettingsPatch } from '../../shared/ipc-schema.js'
+import type { DesktopSettings, SettingsPatch } from '../../../shared/ipc-schema.js'
 import { DEFAULT_SETTINGS, SETTINGS_MIGRATIONS, SETTINGS_SCHEMA } from './settings-schema.js'
 
 export interface SettingsStoreOptions {

@@ -6,14 +6,14 @@
  */
 import { EventEmitter } from 'node:events'
 import { isDeepStrictEqual } from 'node:util'
-import type { RelayStatus } from '../../shared/ipc-schema.js'
-import { restartNeeded, type RelayNodeOptions } from '../../shared/relay-node-options.js'
-import type { AdvertisingView, RelayEvent } from '../../shared/relay-model.js'
-import type { MonitorPublisher } from '../monitoring/monitor-publisher.js'
-import { checkNodeOptions } from '../node/check-options.js'
-import { ListenFailure } from '../node/listen-failure.js'
-import { RelayNode, type NodeProblem, type RelayNodeHooks } from '../node/relay-node.js'
-import type { ListeningAddress, RelayServer } from '../relay/relay-server.js'
+import type { RelayStatus } from '../../../shared/ipc-schema.js'
+import { restartNeeded, type RelayNodeOptions } from '../../../shared/relay-node-options.js'
+import type { AdvertisingView, RelayEvent } from '../../../shared/relay-model.js'
+import type { MonitorPublisher } from '../../monitoring/monitor-publisher.js'
+import { checkNodeOptions } from '../../node/check-options.js'
+import { ListenFailure } from '../../node/listen-failure.js'
+import { RelayNode, type NodeProblem, type RelayNodeHooks } from '../../node/relay-node.js'
+import type { ListeningAddress, RelayServer } from '../../relay/relay-server.js'
 import { listenProblem } from './listen-problem.js'
 
 export interface LifecycleEvents {

@@ -1,10 +1,10 @@
 /** What the app writes to its log file: the relay's life, its notable events, settings changes. */
-import type { DesktopSettings, RelayStatus } from '../../shared/ipc-schema.js'
-import type { AdvertisingOffReason, AdvertisingView } from '../../shared/relay-model.js'
-import { advertisingLogger } from '../node/advertising-log.js'
-import { eventLogger } from '../node/event-logger.js'
+import type { DesktopSettings, RelayStatus } from '../../../shared/ipc-schema.js'
+import type { AdvertisingOffReason, AdvertisingView } from '../../../shared/relay-model.js'
+import { advertisingLogger } from '../../node/advertising-log.js'
+import { eventLogger } from '../../node/event-logger.js'
 import type { LogFile } from './log-file.js'
-import type { RelayLifecycle } from './relay-lifecycle.js'
+import type { RelayLifecycle } from '../relay/relay-lifecycle.js'
 
 type Log = Pick<LogFile, 'write' | 'append'>
 

@@ -14,8 +14,8 @@ import {
   type RequestOf,
   type ResponseOf,
   type SendChannel,
-} from '../../shared/ipc-schema.js'
-import { isAppUrl } from './app-protocol.js'
+} from '../../../shared/ipc-schema.js'
+import { isAppUrl } from '../window/app-protocol.js'
 import type { RequestParsers } from './ipc-requests.js'
 import { refuse, type Parsed } from './parsed.js'
 

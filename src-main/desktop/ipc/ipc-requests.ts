@@ -1,9 +1,9 @@
 /** How main reads what arrives on each channel from the window: one parser per channel, none forgotten. */
-import type { InvokeChannel, RequestOf, SendChannel } from '../../shared/ipc-schema.js'
-import type { MonitorClientMessage } from '../../shared/monitoring.js'
-import { parseMonitorRequest } from '../monitoring/monitor-requests.js'
+import type { InvokeChannel, RequestOf, SendChannel } from '../../../shared/ipc-schema.js'
+import type { MonitorClientMessage } from '../../../shared/monitoring.js'
+import { parseMonitorRequest } from '../../monitoring/monitor-requests.js'
 import { accept, isPlainObject, refuse, type Parsed } from './parsed.js'
-import { parseSettingsPatch } from './settings-patch.js'
+import { parseSettingsPatch } from '../settings/settings-patch.js'
 
 export type RequestParsers = { [C in InvokeChannel | SendChannel]: (input: unknown) => Parsed<RequestOf<C>> }
 

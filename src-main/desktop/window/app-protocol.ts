@@ -5,7 +5,7 @@
  * origin IPC messages are accepted from.
  */
 import type { CustomScheme } from 'electron'
-import type { DashboardFile } from '../monitoring/dashboard-files.js'
+import type { DashboardFile } from '../../monitoring/dashboard-files.js'
 
 export const APP_SCHEME = 'app'
 export const APP_HOST = 'switchboard'

@@ -1,5 +1,5 @@
 import type { NetworkInterfaceInfo } from 'node:os'
-import type { NetworkInterfaceChoice } from '../../shared/ipc-schema.js'
+import type { NetworkInterfaceChoice } from '../../../shared/ipc-schema.js'
 
 /**
  * Interfaces the settings view offers, with the addresses the relay could listen on: IPv4 first,

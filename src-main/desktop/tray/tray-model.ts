@@ -3,7 +3,7 @@
  * tooltip and the menu. The tray controller rebuilds the native menu only when this result
  * changes, which happens on state changes and never on a timer.
  */
-import type { RelayStatus } from '../../shared/ipc-schema.js'
+import type { RelayStatus } from '../../../shared/ipc-schema.js'
 
 export type TrayIconState = 'running' | 'paused' | 'error'
 

@@ -24,6 +24,6 @@ export function publicPage({ host, port, health, tokenConfigured, problem }: Pub
 <button type="submit">Open the dashboard</button>
 </form>
 ${problem ? `<p class="problem" role="alert">${escapeHtml(problem)}</p>` : ''}`
-    : `<p>The dashboard opens on the relay's own machine, at <code>http://localhost:${port ?? '<port>'}/</code>. To open it from other devices, start the relay with an admin token (<code>--admin-token</code> or <code>SWITCHBOARD_ADMIN_TOKEN</code>).</p>`
+    : `<p>The dashboard opens on the relay's own machine, at <code>http://localhost:${port ?? '<port>'}/</code>. To open it from other devices, give the relay an admin token (<code>--admin-token</code> or <code>SWITCHBOARD_ADMIN_TOKEN</code> for the headless relay; Settings → Dashboard access in the app).</p>`
   return landingPage(host, health, `<h2>Dashboard</h2>\n${access}`)
 }

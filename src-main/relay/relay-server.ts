@@ -515,4 +515,4 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
 }
 
 const publicAddressDetail = (address: string) =>
-  `${address} is outside the local network; start the relay with --allow-public to accept it`
+  `${address} is outside the local network, and this relay serves only its LAN`

@@ -39,7 +39,7 @@ describeOnLan(capability, 'a source address outside the local network', () => {
     const { relay, port } = await relayOn(relayHost, [])
     expect(await probe(`ws://${relayHost.ip}:${port}/introduction/outsider`)).toEqual({
       status: 403,
-      body: `4403 address not allowed: ${clientHost.ip} is outside the local network; start the relay with --allow-public to accept it`,
+      body: `4403 address not allowed: ${clientHost.ip} is outside the local network, and this relay serves only its LAN`,
     })
     expect(await probe(`ws://${relayHost.ip}:${port}/connection/a/b/doc`)).toMatchObject({ status: 403 })
     expect(await probe(`http://${relayHost.ip}:${port}/`)).toMatchObject({ status: 403, body: expect.stringMatching(/^4403 address not allowed/) })

@@ -125,8 +125,13 @@ export interface RelaySnapshot {
   startedAt: number
   takenAt: number
   listening: boolean
-  /** ws:// URLs the relay answers on. */
+  /**
+   * ws:// URLs apps are given, by the rule the mDNS advertisement follows: the LAN ones likeliest
+   * first, then this machine's (loopback for an all-interfaces relay).
+   */
   urls: string[]
+  /** Interfaces no URL in `urls` is offered on, and why: container bridges, VPNs, ... */
+  notOffered: SkippedInterface[]
   limits: RelayLimits
   counts: RelayCounts
   totals: RelayTotals
@@ -155,8 +160,8 @@ export interface AdvertisedInterface {
   addresses: string[]
 }
 
-/** Why an interface is not advertised on, as a code a front end can word in its own terms. */
-export type SkipReason = 'loopback' | 'container-bridge' | 'tunnel' | 'no-ipv4' | 'not-listen-address' | 'not-chosen' | 'chosen-missing'
+/** Why an interface is not advertised on (or given no app URL), as a code a front end can word in its own terms. */
+export type SkipReason = 'loopback' | 'container-bridge' | 'tunnel' | 'no-ipv4' | 'not-listen-address' | 'not-chosen' | 'chosen-missing' | 'public-only'
 
 export interface SkippedInterface {
   name: string

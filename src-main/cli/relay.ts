@@ -1,10 +1,10 @@
-import { isWildcardHost } from '../relay/addresses.js'
+import { isWildcardHost } from '../discovery/interfaces.js'
 import type { ListeningAddress } from '../relay/relay-server.js'
 import { advertisingLogger } from '../node/advertising-log.js'
 import { eventLogger } from '../node/event-logger.js'
 import { ListenFailure } from '../node/listen-failure.js'
 import { RelayNode, type NodeProblem } from '../node/relay-node.js'
-import type { AdvertisingOffReason, AdvertisingView } from '../../shared/relay-model.js'
+import type { AdvertisingOffReason, AdvertisingView, SkipReason } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { parseRelayArgs, usage, type RelayCliOptions } from './options.js'
 
@@ -80,17 +80,41 @@ async function main(): Promise<number> {
 }
 
 function printAddresses(address: ListeningAddress, options: RelayCliOptions): void {
-  const [first, ...others] = address.urls
   const scope = isWildcardHost(options.host) ? ' (all interfaces)' : ''
-  console.log(`Switchboard relay ${VERSION} listening on ${first}${scope}`)
-  for (const url of others) console.log(`  on the LAN: ${url}`)
+  console.log(`Switchboard relay ${VERSION} listening on ${address.url}${scope}`)
+  for (const url of lanUrls(address)) console.log(`  on the LAN: ${url}`)
+  for (const { name, code } of address.notOffered) console.log(`  not offered to apps: ${name} (${skipWords(code)})`)
   // The token itself is never printed: terminal output often ends up in a log.
-  if (options.accessToken) console.log(`  access token required: apps use ${first}/<token> as the relay URL`)
+  if (options.accessToken) console.log(`  access token required: apps use ${address.url}/<token> as the relay URL`)
   if (options.allowPublic) console.log('  accepting connections from public addresses (--allow-public)')
 }
 
+/** The URLs for apps on other devices, likeliest first: every offered one but where it listens. */
+const lanUrls = (address: ListeningAddress) => address.urls.filter(url => url !== address.url)
+
+function skipWords(code: SkipReason): string {
+  switch (code) {
+    case 'loopback':
+      return 'loopback'
+    case 'container-bridge':
+      return 'container or VM bridge'
+    case 'tunnel':
+      return 'VPN or tunnel'
+    case 'no-ipv4':
+      return 'no IPv4 address'
+    case 'not-listen-address':
+      return 'does not hold the --host address'
+    case 'not-chosen':
+      return 'not named by --interface'
+    case 'chosen-missing':
+      return 'named by --interface, but not found'
+    case 'public-only':
+      return 'public addresses only; --allow-public accepts them'
+  }
+}
+
 function printDashboard(address: ListeningAddress, options: RelayCliOptions, built: boolean): void {
-  const [first, ...others] = address.urls.map(url => `${url.replace(/^ws/, 'http')}/`)
+  const [first, ...others] = [address.url, ...lanUrls(address)].map(url => `${url.replace(/^ws/, 'http')}/`)
   if (!built) {
     console.log(`  status page: ${first} (the dashboard is not built: run npm run build:dashboard)`)
     return

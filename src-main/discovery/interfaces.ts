@@ -1,10 +1,15 @@
 /**
  * Which network interfaces the relay advertises on, and which of their addresses: only what a
- * client on that network can dial. Pure, so every rule is testable with made-up interface tables.
+ * client on that network can dial. The URLs the relay shows apps follow the same rule
+ * (relay/addresses.ts). Pure, so every rule is testable with made-up interface tables.
  */
 import type { NetworkInterfaceInfo } from 'node:os'
 import type { SkipReason, SkippedInterface } from '../../shared/relay-model.js'
-import { isWildcardHost } from '../relay/addresses.js'
+
+const WILDCARDS = new Set([undefined, '', '0.0.0.0', '::'])
+
+/** Whether a listen host means every interface. */
+export const isWildcardHost = (host: string | undefined) => WILDCARDS.has(host)
 
 export interface ChosenInterface {
   name: string
@@ -37,9 +42,10 @@ const SKIP_WORDS: Record<SkipReason, string> = {
   'not-listen-address': 'does not hold the address the relay listens on',
   'not-chosen': 'not among the interfaces chosen to advertise on',
   'chosen-missing': 'chosen to advertise on, but not found',
+  'public-only': 'only public addresses, and the relay accepts this network only',
 }
 
-const skip = (name: string, code: SkipReason): SkippedInterface => ({ name, code, reason: SKIP_WORDS[code] })
+export const skip = (name: string, code: SkipReason): SkippedInterface => ({ name, code, reason: SKIP_WORDS[code] })
 
 export interface SelectOptions {
   /** Interface names to use, and no others. */

@@ -4,7 +4,7 @@
  * on the relay's port, and the `advertising` part of the relay's model.
  */
 import { EventEmitter } from 'node:events'
-import { hostname as machineHostname, networkInterfaces } from 'node:os'
+import { hostname as machineHostname } from 'node:os'
 import {
   RelayBrowser,
   SERVICE_TYPE,
@@ -22,7 +22,7 @@ import { VERSION } from '../version.js'
 import { Advertiser, hostLabel } from './advertiser.js'
 import { discoveryEndpoint } from './discovery-endpoint.js'
 import { loadInstanceId } from './instance-id.js'
-import { isLoopbackHost, selectInterfaces } from './interfaces.js'
+import { isLoopbackHost } from './interfaces.js'
 
 /** What can change while discovery runs (RelayDiscovery.reconfigure). */
 export interface DiscoverySettings {
@@ -166,9 +166,8 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   /** This relay as a client would see it; `requestHost` is the address a web app reached it at. */
   private self(requestHost: string | undefined): DiscoveredRelay {
     const advertised = this.advertiser?.view
-    const addresses = advertised
-      ? advertised.interfaces.flatMap(iface => iface.addresses)
-      : selectInterfaces(networkInterfaces(), { listenHost: this.listenHost }).chosen.flatMap(iface => iface.addresses)
+    // The addresses apps are shown everywhere else, in the same order (likeliest LAN first).
+    const addresses = this.relay.offer()?.addresses ?? []
     const hostName = advertised?.hostName ?? `${hostLabel(this.options.hostname ?? machineHostname())}.local`
     const urls = [
       ...(requestHost ? [`ws://${requestHost}${this.currentTxt.path.replace(/\/+$/, '')}`] : []),

@@ -132,6 +132,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       }
       engine.setLimits(options.limits)
       engine.setAccess({ token: options.accessToken, allowPublic: options.allowPublic })
+      engine.setInterfaces(options.interfaces)
       this.dashboardExtension?.setAdminToken(options.adminToken)
       if (this.discovery) await this.awaitGoodbyes(this.discovery.reconfigure(discoverySettings(options)))
       else this.startDiscovery(engine)
@@ -151,7 +152,13 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     const options = this.current
     checkNodeOptions(options)
     const { host, port } = options
-    const relay = new RelayServer({ host, port, limits: options.limits, access: { token: options.accessToken, allowPublic: options.allowPublic } })
+    const relay = new RelayServer({
+      host,
+      port,
+      limits: options.limits,
+      access: { token: options.accessToken, allowPublic: options.allowPublic },
+      interfaces: options.interfaces,
+    })
     const dashboard = new DashboardExtension(relay, { adminToken: options.adminToken, files: this.hooks.dashboardFiles, monitor: this.monitor })
     this.monitor.follow(relay)
     relay.use(dashboard)

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { networkInterfaces } from 'node:os'
 import http, { type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -7,12 +8,13 @@ import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
 import { DEFAULT_PORT } from '../../shared/relay-node-options.js'
-import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot } from '../../shared/relay-model.js'
+import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
 import { TokenFailures, TokenGate, isLanAddress, type AccessOptions } from './access.js'
 import { AddressBook, PenaltyBox, normalizeAddress } from './admission.js'
-import { relayUrls } from './addresses.js'
+import { offerUrls, type UrlOffer } from './addresses.js'
+import { defaultRouteInterfaces } from './default-route.js'
 import { decodeControlMessage } from './control-messages.js'
 import { serveHttp } from './http-pages.js'
 import { refuseHttp } from './http-refusal.js'
@@ -29,6 +31,8 @@ export interface RelayServerOptions {
   /** How many recent events the model keeps. */
   eventLogSize?: number
   access?: AccessOptions
+  /** Interface names apps are given URLs on (`--interface`); every one that leads to the LAN when absent. */
+  interfaces?: readonly string[]
 }
 
 /**
@@ -46,9 +50,11 @@ export interface RelayExtension {
 export interface ListeningAddress {
   host: string | undefined
   port: number
-  /** The first of `urls`: loopback for an all-interfaces relay. */
+  /** Where it listens, for apps on this machine: loopback for an all-interfaces relay. */
   url: string
+  /** The URLs apps are given when it started (see UrlOffer; the model's are current). */
   urls: string[]
+  notOffered: SkippedInterface[]
 }
 
 /** Sockets still open this long after the shutdown close frames are cut off. */
@@ -72,6 +78,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private tokenGate: TokenGate | undefined
   private readonly tokenFailures = new TokenFailures()
   private allowPublic = false
+  private interfaces: readonly string[] | undefined
   private readonly penalties = new PenaltyBox()
   private readonly sockets = new Set<RelaySocket>()
   private readonly extensions: RelayExtension[] = []
@@ -96,6 +103,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.requestedPort = options.port ?? DEFAULT_PORT
     this.addresses = new AddressBook(this.limits.connectionsPerAddressPerSecond, this.limits.maxConnectionsPerAddress)
     this.setAccess(options.access ?? {})
+    this.interfaces = options.interfaces
     this.activity = new RelayActivity(options.eventLogSize ?? 500, event => {
       if (this.listenerCount('event') > 0) this.emit('event', event)
     })
@@ -139,8 +147,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       })
     })
     const { port } = server.address() as { port: number }
-    const urls = relayUrls(this.host, port)
-    this.address = { host: this.host, port, url: urls[0]!, urls }
+    const offer = this.offerOn(port)
+    this.address = { host: this.host, port, url: offer.local, urls: offer.urls, notOffered: offer.skipped }
     this.startPinging()
     this.rateTimer = setInterval(() => this.sampleRates(), RATE_SAMPLE_MS).unref()
     return this.address
@@ -179,6 +187,23 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   setAccess(access: AccessOptions): void {
     this.tokenGate = access.token ? new TokenGate(access.token) : undefined
     this.allowPublic = access.allowPublic ?? false
+  }
+
+  /** New interfaces to give apps URLs on; see RelayServerOptions.interfaces. */
+  setInterfaces(interfaces: readonly string[] | undefined): void {
+    this.interfaces = interfaces
+  }
+
+  /**
+   * The URLs apps are given, read from the interfaces as they are now (a laptop changes networks);
+   * undefined until it listens.
+   */
+  offer(): UrlOffer | undefined {
+    return this.address && this.offerOn(this.address.port)
+  }
+
+  private offerOn(port: number): UrlOffer {
+    return offerUrls(networkInterfaces(), { host: this.host, port, pinned: this.interfaces, allowPublic: this.allowPublic, defaultRoute: defaultRouteInterfaces() })
   }
 
   /** LAN discovery (src-main/discovery) reports its state here for the model. */
@@ -220,12 +245,14 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   snapshot(): RelaySnapshot {
     const { messages, bytes } = this.pipes.totals()
     const totals = this.activity.totals
+    const offer = this.offer()
     return {
       version: VERSION,
       startedAt: this.startedAt,
       takenAt: Date.now(),
       listening: this.address !== undefined && this.closing === undefined,
-      urls: this.address?.urls ?? [],
+      urls: offer?.urls ?? [],
+      notOffered: offer?.skipped ?? [],
       limits: { ...this.limits },
       counts: this.counts(),
       totals: { ...totals, refusalsByKind: { ...totals.refusalsByKind }, messagesRelayed: messages, bytesRelayed: bytes },

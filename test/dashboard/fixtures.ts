@@ -45,7 +45,8 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
     startedAt: NOW - 3_600_000,
     takenAt: NOW,
     listening: true,
-    urls: ['ws://localhost:8080', 'ws://192.168.1.20:8080'],
+    urls: ['ws://192.168.1.20:8080', 'ws://localhost:8080'],
+    notOffered: [],
     limits: { ...DEFAULT_LIMITS },
     counts: { peers: 0, documents: 0, pipesWaiting: 0, pipesLive: 0, sockets: 0 },
     totals: {

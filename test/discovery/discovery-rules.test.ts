@@ -4,7 +4,6 @@
  * record cache, the browser (fed by a scripted mDNS socket), and the discovery endpoint.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import type { NetworkInterfaceInfo } from 'node:os'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
@@ -30,6 +29,7 @@ import { findConflict, type OwnNames } from '../../src-main/discovery/name-confl
 import { RelayDiscovery } from '../../src-main/discovery/relay-discovery.js'
 import { instanceFqdn } from '../../src-main/discovery/service-records.js'
 import { startRelay } from '../helpers/relay.js'
+import { v4, v6 } from '../helpers/interface-table.js'
 import { ScriptedMdns, recordsOf, type ScriptedRelay } from './helpers/scripted-mdns.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-rules-'))
@@ -119,9 +119,6 @@ describe('the relay-choice rule', () => {
     expect(chooseRelay([guarded, relay({ id: 'x', startedAt: 1, proto: 'localfirst-relay/5' })], { hasToken: true })?.id).toBe('g')
   })
 })
-
-const v4 = (address: string, internal = false): NetworkInterfaceInfo => ({ address, netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:01', internal, cidr: `${address}/24` })
-const v6 = (address: string, scopeid = 0): NetworkInterfaceInfo => ({ address, netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:00:00:00:00:01', internal: false, cidr: `${address}/64`, scopeid })
 
 describe('which interfaces and addresses are advertised', () => {
   const table = {

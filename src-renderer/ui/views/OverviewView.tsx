@@ -1,11 +1,9 @@
-import { useState } from 'react'
 import { CLOSE, type CloseKind } from '../../../shared/close-codes.js'
 import type { AccessView, AddressView } from '../../../shared/relay-model.js'
 import type { RelayState } from '../../model/relay-state.js'
-import { CopyButton } from '../components/CopyButton.js'
-import { QrCode } from '../components/QrCode.js'
 import { ThroughputChart } from '../components/ThroughputChart.js'
 import { AdvertisingCard } from './AdvertisingCard.js'
+import { ConnectCard } from './ConnectCard.js'
 import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate } from '../format.js'
 
 interface OverviewProps {
@@ -31,7 +29,7 @@ export function OverviewView({ state, now }: OverviewProps) {
           <dd>{model.version}</dd>
         </dl>
       </section>
-      <ConnectCard urls={stats.urls} />
+      <ConnectCard urls={stats.urls} notOffered={model.notOffered} />
       <section className="card" aria-labelledby="activity-heading">
         <h2 id="activity-heading">Activity</h2>
         <div className="tiles">
@@ -70,32 +68,6 @@ function Tile({ label, value }: { label: string; value: number }) {
       <span className="tile-value">{formatCount(value)}</span>
       <span className="tile-label">{label}</span>
     </div>
-  )
-}
-
-/** The addresses LAN apps should use; a LAN address first, since other devices cannot use localhost. */
-function ConnectCard({ urls }: { urls: string[] }) {
-  const lanFirst = [...urls].sort((a, b) => Number(isLoopbackUrl(a)) - Number(isLoopbackUrl(b)))
-  const [chosen, setChosen] = useState<string | undefined>()
-  const qrUrl = chosen && urls.includes(chosen) ? chosen : lanFirst[0]
-  return (
-    <section className="card connect" aria-labelledby="connect-heading">
-      <h2 id="connect-heading">Connect apps</h2>
-      <p className="hint">Apps built on @localfirst/relay use one of these relay URLs:</p>
-      <ul className="urls">
-        {lanFirst.map(url => (
-          <li key={url}>
-            <code className="url">{url}</code>
-            <CopyButton text={url} label="Copy relay URL" />
-            <button type="button" aria-pressed={url === qrUrl} onClick={() => setChosen(url)} aria-label={`Show QR code for ${url}`}>
-              QR
-            </button>
-            {isLoopbackUrl(url) && <span className="hint">this machine only</span>}
-          </li>
-        ))}
-      </ul>
-      <div className="qr-slot">{qrUrl && <QrCode text={qrUrl} label={`QR code for ${qrUrl}`} />}</div>
-    </section>
   )
 }
 
@@ -146,9 +118,4 @@ function AccessCard({ access, addresses }: { access: AccessView; addresses: Addr
       )}
     </section>
   )
-}
-
-function isLoopbackUrl(url: string): boolean {
-  const host = new URL(url).hostname
-  return host === 'localhost' || host.startsWith('127.') || host === '[::1]'
 }

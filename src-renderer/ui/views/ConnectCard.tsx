@@ -1,0 +1,49 @@
+import { useState } from 'react'
+import type { SkippedInterface } from '../../../shared/relay-model.js'
+import { CopyButton } from '../components/CopyButton.js'
+import { QrCode } from '../components/QrCode.js'
+
+interface ConnectCardProps {
+  /** Every URL the relay offers apps, likeliest LAN first, this machine's last. */
+  urls: string[]
+  /** Interfaces given no URL, and why. */
+  notOffered: SkippedInterface[]
+}
+
+/**
+ * The addresses apps should use, and only those: the relay already left out every interface no
+ * app could reach through (container bridges, VPNs), so the QR code never hands a phone a dead
+ * address. The first LAN URL is the likeliest one, so it is the QR code's until another is picked.
+ */
+export function ConnectCard({ urls, notOffered }: ConnectCardProps) {
+  const [chosen, setChosen] = useState<string | undefined>()
+  const firstLan = urls.find(url => !isLoopbackUrl(url))
+  const qrUrl = chosen && urls.includes(chosen) ? chosen : firstLan
+  return (
+    <section className="card connect" aria-labelledby="connect-heading">
+      <h2 id="connect-heading">Connect apps</h2>
+      <p className="hint">Apps built on @localfirst/relay use one of these relay URLs:</p>
+      <ul className="urls">
+        {urls.map(url => (
+          <li key={url}>
+            <code className="url">{url}</code>
+            <CopyButton text={url} label="Copy relay URL" />
+            <button type="button" aria-pressed={url === qrUrl} onClick={() => setChosen(url)} aria-label={`Show QR code for ${url}`}>
+              QR
+            </button>
+            {isLoopbackUrl(url) && <span className="hint">this machine only</span>}
+          </li>
+        ))}
+      </ul>
+      {notOffered.length > 0 && (
+        <p className="hint">not offered: {notOffered.map(({ name, reason }) => `${name} (${reason})`).join(', ')}</p>
+      )}
+      <div className="qr-slot">{qrUrl && <QrCode text={qrUrl} label={`QR code for ${qrUrl}`} />}</div>
+    </section>
+  )
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname
+  return host === 'localhost' || host.startsWith('127.') || host === '[::1]'
+}

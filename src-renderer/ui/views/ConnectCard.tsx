@@ -13,12 +13,11 @@ interface ConnectCardProps {
 /**
  * The addresses apps should use, and only those: the relay already left out every interface no
  * app could reach through (container bridges, VPNs), so the QR code never hands a phone a dead
- * address. The first LAN URL is the likeliest one, so it is the QR code's until another is picked.
+ * address. The relay puts the likeliest first, so the QR code holds it until another is picked.
  */
 export function ConnectCard({ urls, notOffered }: ConnectCardProps) {
   const [chosen, setChosen] = useState<string | undefined>()
-  const firstLan = urls.find(url => !isLoopbackUrl(url))
-  const qrUrl = chosen && urls.includes(chosen) ? chosen : firstLan
+  const qrUrl = chosen && urls.includes(chosen) ? chosen : urls[0]
   return (
     <section className="card connect" aria-labelledby="connect-heading">
       <h2 id="connect-heading">Connect apps</h2>

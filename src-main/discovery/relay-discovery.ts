@@ -21,7 +21,7 @@ import type { RelayExtension, RelayServer } from '../relay/relay-server.js'
 import { VERSION } from '../version.js'
 import { Advertiser, hostLabel } from './advertiser.js'
 import { discoveryEndpoint } from './discovery-endpoint.js'
-import { loadInstanceId } from './instance-id.js'
+import { INSTANCE_ID_FILE_ENV, InstanceIdClaim, instanceIdFile, legacyInstanceIdFile, type FrontEnd } from './instance-id.js'
 import { isLoopbackHost, selectInterfaces } from './interfaces.js'
 
 /** What can change while discovery runs (RelayDiscovery.reconfigure). */
@@ -39,8 +39,12 @@ export interface DiscoverySettings {
 }
 
 export interface RelayDiscoveryOptions extends DiscoverySettings {
-  /** Where the instance id is kept; see instance-id.ts for the default. */
+  /** Where the instance id is kept; by default one file per front end and port (instance-id.ts). */
   instanceIdFile?: string
+  /** Which program runs the relay ('relay' when absent): the app and the headless relay keep their ids apart. */
+  frontEnd?: FrontEnd
+  /** The port the relay was asked for (0: any free one); the one it listens on when absent. */
+  requestedPort?: number
   /** How often the interface table is read. */
   pollMs?: number
 }
@@ -50,7 +54,9 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   private advertiser: Advertiser | undefined
   private browser: RelayBrowser | undefined
   private offReason: AdvertisingOffReason | undefined
-  private readonly idProblem: string | undefined
+  private readonly idClaim: InstanceIdClaim
+  /** What happened to the id (not kept, or renewed because another relay announced it), for the model's errors. */
+  private readonly idNotes: { at: number; message: string }[] = []
   private readonly port: number
   private readonly listenHost: string | undefined
   private readonly endpoint: RelayExtension
@@ -67,12 +73,12 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     this.options = options
     this.port = listening.port
     this.listenHost = listening.host
-    const { id, problem } = loadInstanceId(options.instanceIdFile)
-    this.idProblem = problem
+    this.idClaim = claimId(options, this.port)
+    if (this.idClaim.problem) this.idNotes.push({ at: relay.snapshot().startedAt, message: this.idClaim.problem })
     this.currentTxt = {
       proto: WIRE_PROTOCOL,
       version: VERSION,
-      id,
+      id: this.idClaim.id,
       path: '/',
       tokenRequired: options.tokenRequired ?? false,
       priority: options.priority ?? 0,
@@ -118,7 +124,7 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     const view = this.advertiser.view
     // A relay that stopped advertising has stopped looking, too.
     const otherRelays = view.state === 'off' ? [] : (this.browser?.relays ?? [])
-    const errors = this.idProblem ? [{ at: this.currentTxt.startedAt, message: this.idProblem }, ...view.errors] : view.errors
+    const errors = [...this.idNotes, ...view.errors]
     const chosen = view.state === 'advertising' && chooseRelay([this.self(undefined), ...otherRelays])?.id === this.currentTxt.id
     return { ...view, serviceType: SERVICE_TYPE, errors, otherRelays, chosen }
   }
@@ -128,6 +134,7 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     this.relay.detach(this.endpoint)
     await this.advertiser?.stop()
     await this.browser?.close()
+    this.idClaim.release()
   }
 
   private offReasonFor(settings: DiscoverySettings): AdvertisingOffReason | undefined {
@@ -191,4 +198,11 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     const relay = this.self(requestHost)
     return { relay, relays: rankRelays([relay, ...(this.browser?.relays ?? [])]) }
   }
+}
+
+function claimId(options: RelayDiscoveryOptions, listeningPort: number): InstanceIdClaim {
+  if (options.instanceIdFile) return InstanceIdClaim.take(options.instanceIdFile)
+  const file = instanceIdFile({ frontEnd: options.frontEnd ?? 'relay', port: options.requestedPort ?? listeningPort })
+  // Only the default place inherits the one id older versions kept per user.
+  return InstanceIdClaim.take(file, { adopt: process.env[INSTANCE_ID_FILE_ENV] ? undefined : legacyInstanceIdFile() })
 }

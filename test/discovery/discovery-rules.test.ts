@@ -3,7 +3,7 @@
  * interfaces and addresses are advertised, the instance id, the CLI flags, name conflicts, the
  * record cache, the browser (fed by a scripted mDNS socket), and the discovery endpoint.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { NetworkInterfaceInfo } from 'node:os'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,7 +24,6 @@ import { advertisingOff, type AdvertisingOffReason, type AdvertisingView } from 
 import { parseRelayArgs } from '../../src-main/cli/options.js'
 import { describeAdvertisingChange } from '../../src-main/discovery/advertising-format.js'
 import { hostLabel } from '../../src-main/discovery/advertiser.js'
-import { INSTANCE_ID_FILE_ENV, defaultInstanceIdFile, loadInstanceId } from '../../src-main/discovery/instance-id.js'
 import { selectInterfaces } from '../../src-main/discovery/interfaces.js'
 import { findConflict, type OwnNames } from '../../src-main/discovery/name-conflicts.js'
 import { RelayDiscovery } from '../../src-main/discovery/relay-discovery.js'
@@ -181,35 +180,6 @@ describe('which interfaces and addresses are advertised', () => {
     expect(hostLabel('Studio.lan')).toBe('Studio')
     expect(hostLabel("Anna's MacBook Pro")).toBe('Anna-s-MacBook-Pro')
     expect(hostLabel('---')).toBe('switchboard')
-  })
-})
-
-describe('instance id', () => {
-  test('is created once, kept in the file, and read back on the next start', () => {
-    const file = join(dir, 'nested', 'instance-id')
-    const first = loadInstanceId(file)
-    expect(first.problem).toBeUndefined()
-    expect(first.id).toMatch(/^[0-9a-f-]{36}$/)
-    expect(readFileSync(file, 'utf8').trim()).toBe(first.id)
-    expect(loadInstanceId(file).id).toBe(first.id)
-  })
-
-  test('a damaged file gets a new id; a file that cannot be written says so and still gives an id', () => {
-    const damaged = join(dir, 'damaged')
-    writeFileSync(damaged, 'not an id')
-    const replaced = loadInstanceId(damaged)
-    expect(readFileSync(damaged, 'utf8').trim()).toBe(replaced.id)
-    const blocker = join(dir, 'a-file')
-    writeFileSync(blocker, '')
-    const unsaved = loadInstanceId(join(blocker, 'instance-id'))
-    expect(unsaved.id).toMatch(/^[0-9a-f-]{36}$/)
-    expect(unsaved.problem).toMatch(/instance id not saved to .*; it will change on restart/)
-  })
-
-  test('lives under $XDG_CONFIG_HOME or ~/.config, unless the environment names a file', () => {
-    expect(defaultInstanceIdFile({ [INSTANCE_ID_FILE_ENV]: '/tmp/x' })).toBe('/tmp/x')
-    expect(defaultInstanceIdFile({ XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/switchboard/instance-id')
-    expect(defaultInstanceIdFile({})).toMatch(/\.config\/switchboard\/instance-id$/)
   })
 })
 

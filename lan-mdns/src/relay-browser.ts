@@ -138,12 +138,16 @@ export class RelayBrowser extends EventEmitter<RelayBrowserEvents> {
         this.answers.set(key, (this.answers.get(key) ?? 0) + 1)
       }
     }
+    const withdrawn: { name: string; type: RecordType }[] = []
     for (const record of records) {
       if ((record.type === 'A' || record.type === 'AAAA') && this.isTarget(record.name)) {
         relevant = true
         this.cache.apply(record, now)
+        if ((record.ttl ?? 0) === 0) withdrawn.push({ name: record.name, type: record.type })
       }
     }
+    // Another relay on that host may still own the addresses (record-cache.ts): it answers at once.
+    if (withdrawn.length > 0) this.send(withdrawn)
     if (!relevant) return
     for (const wake of [...this.heardWaiters]) wake()
     this.update()

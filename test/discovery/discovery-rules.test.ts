@@ -226,7 +226,7 @@ describe('name conflicts', () => {
 describe('record cache', () => {
   const record = (data: string, ttl = 10) => ({ name: 'Host.local', type: 'A', ttl, data })
 
-  test('keeps records for their TTL, asks again at 80% and 90%, drops them at 100%, and drops at once on a goodbye', () => {
+  test('keeps records for their TTL, asks again at 80% and 90%, drops them at 100%', () => {
     const cache = new RecordCache()
     cache.apply(record('10.0.0.1'), 0)
     expect(cache.get('host.local', 'A').map(r => r.data)).toEqual(['10.0.0.1'])
@@ -235,9 +235,28 @@ describe('record cache', () => {
     expect(cache.sweep(8_500).due).toEqual([])
     expect(cache.sweep(9_000).due).toEqual([{ name: 'host.local', type: 'A' }])
     expect(cache.sweep(10_000)).toEqual({ expired: true, due: [] })
-    cache.apply(record('10.0.0.1'), 11_000)
-    cache.apply(record('10.0.0.1', 0), 11_001)
+  })
+
+  test("a service record's goodbye drops it at once; an address record, shared by relays on one host, gets a second to be confirmed", () => {
+    const cache = new RecordCache()
+    const srv = { name: 'X._lf-relay._tcp.local', type: 'SRV', ttl: 120, data: { target: 'host.local', port: 8080 } }
+    cache.apply(srv, 0)
+    cache.apply({ ...srv, ttl: 0 }, 1)
+    expect(cache.get(srv.name, 'SRV')).toEqual([])
+
+    cache.apply(record('10.0.0.1'), 0)
+    cache.apply(record('10.0.0.1', 0), 5_000)
+    expect(cache.get('host.local', 'A')).toHaveLength(1)
+    expect(cache.sweep(5_999)).toEqual({ expired: false, due: [] })
+    expect(cache.sweep(6_000).expired).toBe(true)
     expect(cache.get('host.local', 'A')).toEqual([])
+
+    cache.apply(record('10.0.0.1'), 7_000)
+    cache.apply(record('10.0.0.1', 0), 7_100)
+    // The other relay on the host answers the browser's question within the second.
+    cache.apply(record('10.0.0.1'), 7_150)
+    expect(cache.sweep(8_200).expired).toBe(false)
+    expect(cache.get('host.local', 'A').map(r => r.data)).toEqual(['10.0.0.1'])
   })
 
   test('the cache-flush bit replaces what was heard more than a second before', () => {

@@ -11,7 +11,9 @@ import {
   WIRE_PROTOCOL,
   chooseRelay,
   rankRelays,
+  relayKey,
   relayUrl,
+  sameName,
   type DiscoveredRelay,
   type RelayTxt,
 } from '@switchboard/lan-mdns'
@@ -19,7 +21,7 @@ import type { DiscoveryDocument } from '../../shared/discovery.js'
 import { advertisingOff, type AdvertisingOffReason, type AdvertisingView } from '../../shared/relay-model.js'
 import type { RelayExtension, RelayServer } from '../relay/relay-server.js'
 import { VERSION } from '../version.js'
-import { Advertiser, hostLabel } from './advertiser.js'
+import { Advertiser, hasAddress, hostLabel } from './advertiser.js'
 import { discoveryEndpoint } from './discovery-endpoint.js'
 import { INSTANCE_ID_FILE_ENV, InstanceIdClaim, instanceIdFile, legacyInstanceIdFile, type FrontEnd } from './instance-id.js'
 import { isLoopbackHost, selectInterfaces } from './interfaces.js'
@@ -55,7 +57,7 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   private browser: RelayBrowser | undefined
   private offReason: AdvertisingOffReason | undefined
   private readonly idClaim: InstanceIdClaim
-  /** What happened to the id (not kept, or renewed because another relay announced it), for the model's errors. */
+  /** What happened to the id (not kept), for the model's errors. */
   private readonly idNotes: { at: number; message: string }[] = []
   private readonly port: number
   private readonly listenHost: string | undefined
@@ -125,7 +127,9 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     // A relay that stopped advertising has stopped looking, too.
     const otherRelays = view.state === 'off' ? [] : (this.browser?.relays ?? [])
     const errors = [...this.idNotes, ...view.errors]
-    const chosen = view.state === 'advertising' && chooseRelay([this.self(undefined), ...otherRelays])?.id === this.currentTxt.id
+    const self = this.self(undefined)
+    const picked = chooseRelay([self, ...otherRelays])
+    const chosen = view.state === 'advertising' && picked !== undefined && relayKey(picked) === relayKey(self)
     return { ...view, serviceType: SERVICE_TYPE, errors, otherRelays, chosen }
   }
 
@@ -146,7 +150,7 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   private startAdvertising(): void {
     const { hostname, interfaces, pollMs } = this.options
     const advertiser = new Advertiser({ port: this.port, txt: this.currentTxt, hostname, pinned: interfaces, listenHost: this.listenHost, pollMs })
-    const browser = new RelayBrowser({ excludeId: this.currentTxt.id })
+    const browser = new RelayBrowser({ isSelf: relay => this.isSelf(relay) })
     this.advertiser = advertiser
     this.browser = browser
     // The relay looks for its peers through the sockets it advertises on, one per interface.
@@ -154,6 +158,17 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     advertiser.on('socket-close', socket => browser.detach(socket))
     advertiser.on('change', () => this.publish())
     browser.on('change', () => this.publish())
+  }
+
+  /**
+   * This relay's own announcements come back to it. It is the record with its id and port whose
+   * host is its current `.local` name, or (a name it just gave up, still cached) points at this
+   * machine's addresses; another relay on this machine has another port.
+   */
+  private isSelf(relay: DiscoveredRelay): boolean {
+    if (relay.id !== this.currentTxt.id || relay.port !== this.port) return false
+    const hostName = this.advertiser?.view.hostName
+    return (hostName !== undefined && sameName(relay.host, hostName)) || relay.addresses.some(hasAddress)
   }
 
   private async stopAdvertising(): Promise<void> {

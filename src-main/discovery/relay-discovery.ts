@@ -57,7 +57,7 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   private browser: RelayBrowser | undefined
   private offReason: AdvertisingOffReason | undefined
   private readonly idClaim: InstanceIdClaim
-  /** What happened to the id (not kept), for the model's errors. */
+  /** What happened to the id (not kept, or renewed because another relay announced it), for the model's errors. */
   private readonly idNotes: { at: number; message: string }[] = []
   private readonly port: number
   private readonly listenHost: string | undefined
@@ -156,8 +156,15 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     // The relay looks for its peers through the sockets it advertises on, one per interface.
     advertiser.on('socket-open', socket => browser.attach(socket))
     advertiser.on('socket-close', socket => browser.detach(socket))
-    advertiser.on('change', () => this.publish())
-    browser.on('change', () => this.publish())
+    // A clone is acted on once this relay advertises: when it starts to, or when one appears.
+    advertiser.on('change', () => {
+      this.takeNewIdIfCloned(browser.relays)
+      this.publish()
+    })
+    browser.on('change', relays => {
+      this.takeNewIdIfCloned(relays)
+      this.publish()
+    })
   }
 
   /**
@@ -169,6 +176,28 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     if (relay.id !== this.currentTxt.id || relay.port !== this.port) return false
     const hostName = this.advertiser?.view.hostName
     return (hostName !== undefined && sameName(relay.host, hostName)) || relay.addresses.some(hasAddress)
+  }
+
+  /**
+   * Another live relay announces this relay's id: a copied configuration folder or a cloned
+   * machine. Clients keep the two apart anyway (by host and port), but an id is meant to name one
+   * relay, so one of the two takes a new one: the one that started later (the same rule by which
+   * it ranks lower), or on equal start times the greater host and port. Both sides decide alike,
+   * so exactly one changes, and the clients of the other never notice.
+   */
+  private takeNewIdIfCloned(relays: DiscoveredRelay[]): void {
+    const advertised = this.advertiser?.view
+    if (advertised?.state !== 'advertising' || !advertised.hostName) return
+    const self = { ...this.currentTxt, host: advertised.hostName, port: this.port }
+    const keeper = relays.find(other => other.id === self.id && yieldsIdTo(self, other))
+    if (!keeper) return
+    const old = self.id
+    this.currentTxt = { ...this.currentTxt, id: this.idClaim.renew() }
+    this.idNotes.push({
+      at: Date.now(),
+      message: `"${keeper.name}" (${keeper.host}:${keeper.port}) announces this relay's instance id ${old} too (a copied configuration or a cloned machine); this relay now uses ${this.currentTxt.id}`,
+    })
+    this.advertiser?.reconfigure({ txt: this.currentTxt, hostname: this.options.hostname, pinned: this.options.interfaces })
   }
 
   private async stopAdvertising(): Promise<void> {
@@ -220,4 +249,11 @@ function claimId(options: RelayDiscoveryOptions, listeningPort: number): Instanc
   const file = instanceIdFile({ frontEnd: options.frontEnd ?? 'relay', port: options.requestedPort ?? listeningPort })
   // Only the default place inherits the one id older versions kept per user.
   return InstanceIdClaim.take(file, { adopt: process.env[INSTANCE_ID_FILE_ENV] ? undefined : legacyInstanceIdFile() })
+}
+
+/** Of two relays announcing one id, whether `self` is the one to take a new id. */
+function yieldsIdTo(self: Pick<DiscoveredRelay, 'startedAt' | 'host' | 'port'>, other: Pick<DiscoveredRelay, 'startedAt' | 'host' | 'port'>): boolean {
+  if (self.startedAt !== other.startedAt) return self.startedAt > other.startedAt
+  const [mine, theirs] = [self.host.toLowerCase(), other.host.toLowerCase()]
+  return mine !== theirs ? mine > theirs : self.port > other.port
 }

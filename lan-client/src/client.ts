@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { Client as PublishedClient } from '@localfirst/relay/Client.js'
-import { RelayBrowser, chooseRelay, type DiscoveredRelay, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
+import { RelayBrowser, chooseRelay, relayKey, type DiscoveredRelay, type IdConflict, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
 
 type PublishedOptions = ConstructorParameters<typeof PublishedClient>[0]
 /** A pipe to a peer for one document, as the published Client hands it out. */
@@ -32,6 +32,11 @@ export interface ClientEvents {
   'peer-disconnect': [PeerEventPayload]
   /** The relay found on the LAN that this client now uses (only when `url` was omitted). */
   'relay-change': [DiscoveredRelay]
+  /**
+   * Relays up at the same time announce one instance id (a copied configuration, a cloned
+   * machine). They are kept apart by host and port, so this is a warning, once per clash.
+   */
+  conflict: [IdConflict]
 }
 
 export interface ClientOptions extends Omit<PublishedOptions, 'url'> {
@@ -159,6 +164,8 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     this.browser = browser
     browser.on('change', this.follow)
+    browser.on('conflict', this.warn)
+    for (const clash of browser.conflicts) this.warn(clash)
     this.follow(browser.relays)
   }
 
@@ -167,6 +174,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (!browser) return
     this.browser = undefined
     browser.off('change', this.follow)
+    browser.off('conflict', this.warn)
     if (browser !== this.discoveryOptions?.browser) void browser.close()
   }
 
@@ -182,12 +190,16 @@ export class Client extends EventEmitter<ClientEvents> {
     const cameBack = this.lost
     this.lost = next === undefined
     if (!next) return
-    const sameRelay = this.relay?.id === next.id
+    const sameRelay = this.relay !== undefined && relayKey(this.relay) === relayKey(next)
     this.relay = next
     if (sameRelay && this.inner && next.urls.some(url => this.withToken(url) === this.inner!.url) && (this.inner.open || !cameBack)) return
     this.dropInner()
     this.connectTo(this.withToken(next.url))
     this.emit('relay-change', next)
+  }
+
+  private readonly warn = (clash: IdConflict): void => {
+    if (!this.stopped) this.emit('conflict', clash)
   }
 
   private withToken(url: string): string {
@@ -231,7 +243,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const relay = this.relay
     if (!this.browser || !relay || this.verifying) return
     // Already gone from the list: nothing to ask (the published Client keeps retrying on its own).
-    if (!this.browser.relays.some(visible => visible.id === relay.id)) return
+    if (!this.browser.relays.some(visible => relayKey(visible) === relayKey(relay))) return
     this.verifying = true
     try {
       await this.browser.verify(relay)

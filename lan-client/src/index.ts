@@ -4,4 +4,4 @@
  */
 export { Client, type ClientEvents, type ClientOptions, type PeerEventPayload, type PeerSocketMap, type PipeSocket } from './client.js'
 export { discoverRelays, watchRelays, type DiscoverOptions } from './discover.js'
-export { RelayBrowser, chooseRelay, rankRelays, type DiscoveredRelay, type MdnsEndpointOptions, type RelayBrowserEvents } from '@switchboard/lan-mdns'
+export { RelayBrowser, chooseRelay, rankRelays, relayKey, type DiscoveredRelay, type IdConflict, type MdnsEndpointOptions, type RelayBrowserEvents } from '@switchboard/lan-mdns'

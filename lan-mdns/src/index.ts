@@ -16,5 +16,5 @@ export {
 } from './mdns-endpoint.js'
 export { RecordCache, type CachedRecord } from './record-cache.js'
 export { decodeTxt, sameName } from './record-data.js'
-export { RelayBrowser, type RelayBrowserEvents, type RelayBrowserOptions } from './relay-browser.js'
+export { RelayBrowser, type IdConflict, type RelayBrowserEvents, type RelayBrowserOptions } from './relay-browser.js'
 export * from './relay-service.js'

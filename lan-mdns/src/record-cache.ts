@@ -19,6 +19,9 @@ export interface CachedRecord {
 const REFRESH_AT = [0.8, 0.9]
 /** Records of a flushed set older than this are stale (RFC 6762 §10.2). */
 const FLUSH_GRACE_MS = 1_000
+/** How long an address record outlives its goodbye, for another owner to confirm it (RFC 6762 §10.1). */
+const GOODBYE_GRACE_S = 1
+const ADDRESS_TYPES = new Set(['A', 'AAAA'])
 
 const dataKey = (data: unknown): string =>
   Array.isArray(data) ? data.map(part => Buffer.from(part as Uint8Array).toString('hex')).join(',') : JSON.stringify(data)
@@ -32,7 +35,16 @@ export class RecordCache {
     const key = `${record.type} ${name} ${dataKey(record.data)}`
     const ttl = record.ttl ?? 0
     if (ttl === 0) {
-      this.records.delete(key)
+      const cached = this.records.get(key)
+      // Address records are shared: relays on one host announce the same ones, and one relay's
+      // goodbye must not take the others' addresses away. They get a second to be confirmed
+      // (RFC 6762 §10.1); service records are one relay's own and go at once.
+      if (cached && ADDRESS_TYPES.has(record.type)) {
+        cached.ttl = Math.min(cached.ttl, (now - cached.receivedAt) / 1000 + GOODBYE_GRACE_S)
+        cached.refreshes = REFRESH_AT.length
+      } else {
+        this.records.delete(key)
+      }
       return
     }
     if (record.flush) {

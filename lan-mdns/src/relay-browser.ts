@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events'
 import { MdnsEndpoint, type MdnsEndpointOptions, type MdnsPacket, type MdnsRecord, type MdnsSocket, type RecordType } from './mdns-endpoint.js'
 import { RecordCache, type CachedRecord } from './record-cache.js'
 import { decodeTxt, sameName } from './record-data.js'
-import { SERVICE_NAME, parseRelayTxt, rankRelays, relayUrl, type DiscoveredRelay } from './relay-service.js'
+import { SERVICE_NAME, parseRelayTxt, rankRelays, relayKey, relayUrl, type DiscoveredRelay } from './relay-service.js'
 
 const INSTANCE_SUFFIX = `.${SERVICE_NAME}`.toLowerCase()
 
@@ -25,18 +25,29 @@ export interface RelayBrowserEvents {
   change: [DiscoveredRelay[]]
   up: [DiscoveredRelay]
   down: [DiscoveredRelay]
+  /** Relays up at the same time announce one id: they are kept apart (by host and port); reported once per clash. */
+  conflict: [IdConflict]
+}
+
+/** Several live relays announcing one instance id (a copied configuration folder, a cloned machine). */
+export interface IdConflict {
+  id: string
+  /** The relays sharing it, in choice order. */
+  relays: DiscoveredRelay[]
+  /** In words, for a log. */
+  message: string
 }
 
 export interface RelayBrowserOptions {
-  /** A relay browsing for the others leaves itself out. */
-  excludeId?: string
+  /** A relay browsing for the others leaves itself out (and only itself: another relay may share its id). */
+  isSelf?: (relay: DiscoveredRelay) => boolean
 }
 
 export class RelayBrowser extends EventEmitter<RelayBrowserEvents> {
   private readonly cache = new RecordCache()
   private readonly sockets = new Set<MdnsSocket>()
   private readonly ownedEndpoints: MdnsEndpoint[] = []
-  private readonly excludeId: string | undefined
+  private readonly isSelf: (relay: DiscoveredRelay) => boolean
   private current: DiscoveredRelay[] = []
   private signature = '[]'
   private readonly askedAt = new Map<string, number>()
@@ -47,10 +58,12 @@ export class RelayBrowser extends EventEmitter<RelayBrowserEvents> {
   private queryTimer: NodeJS.Timeout | undefined
   private queryInterval = FIRST_QUERY_INTERVAL_MS
   private closed = false
+  /** The id clashes reported, by the relays in them: one that ends and comes back is reported again. */
+  private clashes = new Map<string, IdConflict>()
 
   constructor(options: RelayBrowserOptions = {}) {
     super()
-    this.excludeId = options.excludeId
+    this.isSelf = options.isSelf ?? (() => false)
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref()
   }
 
@@ -66,6 +79,11 @@ export class RelayBrowser extends EventEmitter<RelayBrowserEvents> {
   /** The relays visible now, in choice order. */
   get relays(): DiscoveredRelay[] {
     return this.current
+  }
+
+  /** The id clashes among the relays visible now. */
+  get conflicts(): IdConflict[] {
+    return [...this.clashes.values()]
   }
 
   /** Browses through one more socket (a relay has one per interface); asks the network at once. */
@@ -138,12 +156,16 @@ export class RelayBrowser extends EventEmitter<RelayBrowserEvents> {
         this.answers.set(key, (this.answers.get(key) ?? 0) + 1)
       }
     }
+    const withdrawn: { name: string; type: RecordType }[] = []
     for (const record of records) {
       if ((record.type === 'A' || record.type === 'AAAA') && this.isTarget(record.name)) {
         relevant = true
         this.cache.apply(record, now)
+        if ((record.ttl ?? 0) === 0) withdrawn.push({ name: record.name, type: record.type })
       }
     }
+    // Another relay on that host may still own the addresses (record-cache.ts): it answers at once.
+    if (withdrawn.length > 0) this.send(withdrawn)
     if (!relevant) return
     for (const wake of [...this.heardWaiters]) wake()
     this.update()
@@ -180,7 +202,7 @@ export class RelayBrowser extends EventEmitter<RelayBrowserEvents> {
         continue
       }
       const fields = parseRelayTxt(decodeTxt(txt.data))
-      if (!fields || fields.id === this.excludeId) continue
+      if (!fields) continue
       const { target, port } = srvData(srv)
       const addresses = [
         ...this.cache.get(target, 'A').map(record => String(record.data)),
@@ -193,20 +215,25 @@ export class RelayBrowser extends EventEmitter<RelayBrowserEvents> {
       }
       const urls = addresses.map(address => relayUrl(address, port, fields.path))
       const relay: DiscoveredRelay = { ...fields, name: instanceName(instance), host: target, port, addresses, url: urls[0]!, urls }
+      if (this.isSelf(relay)) continue
       // The same relay under two names (a rename still cached): the one heard last is current.
-      const previous = found.get(fields.id)
-      if (!previous || previous.heard < srv.receivedAt) found.set(fields.id, { relay, heard: srv.receivedAt })
+      const key = relayKey(relay)
+      const previous = found.get(key)
+      if (!previous || previous.heard < srv.receivedAt) found.set(key, { relay, heard: srv.receivedAt })
     }
     this.askForMissing(missing)
     const relays = rankRelays([...found.values()].map(entry => entry.relay))
     const signature = JSON.stringify(relays)
     if (signature === this.signature) return
-    const before = new Map(this.current.map(relay => [relay.id, relay]))
-    const after = new Set(relays.map(relay => relay.id))
+    const before = new Map(this.current.map(relay => [relayKey(relay), relay]))
+    const after = new Set(relays.map(relayKey))
     this.current = relays
     this.signature = signature
-    for (const relay of relays) if (!before.has(relay.id)) this.emit('up', relay)
-    for (const [id, relay] of before) if (!after.has(id)) this.emit('down', relay)
+    for (const relay of relays) if (!before.has(relayKey(relay))) this.emit('up', relay)
+    for (const [key, relay] of before) if (!after.has(key)) this.emit('down', relay)
+    const reported = this.clashes
+    this.clashes = findClashes(relays)
+    for (const [signature, clash] of this.clashes) if (!reported.has(signature)) this.emit('conflict', clash)
     this.emit('change', relays)
   }
 
@@ -236,6 +263,20 @@ export class RelayBrowser extends EventEmitter<RelayBrowserEvents> {
     // A failed send (an interface going away) is retried by the schedule; nothing to do here.
     for (const socket of this.sockets) socket.query(questions, () => {})
   }
+}
+
+/** Relays sharing an id, by the set of relays that share it. */
+function findClashes(relays: DiscoveredRelay[]): Map<string, IdConflict> {
+  const byId = new Map<string, DiscoveredRelay[]>()
+  for (const relay of relays) byId.set(relay.id, [...(byId.get(relay.id) ?? []), relay])
+  const clashes = new Map<string, IdConflict>()
+  for (const [id, sharing] of byId) {
+    if (sharing.length < 2) continue
+    const where = sharing.map(relay => `"${relay.name}" (${relay.host}:${relay.port})`).join(', ')
+    const message = `${sharing.length} relays announce the instance id ${id}: ${where}; they are told apart by host and port (a copied configuration or a cloned machine)`
+    clashes.set(sharing.map(relayKey).sort().join(' '), { id, relays: sharing, message })
+  }
+  return clashes
 }
 
 const latest = (records: CachedRecord[]) => records.reduce<CachedRecord | undefined>((a, b) => (!a || b.receivedAt >= a.receivedAt ? b : a), undefined)

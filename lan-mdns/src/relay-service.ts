@@ -19,7 +19,10 @@ export interface RelayTxt {
   proto: string
   /** Version of the relay software. */
   version: string
-  /** Stable instance id: survives restarts and renames, so clients can tell relays apart. */
+  /**
+   * Instance id: survives restarts and renames of the relay. Two relays up at once may still share
+   * one (a cloned machine); clients tell them apart by host and port too (`relayKey`).
+   */
   id: string
   /** Base path of the endpoints: `/introduction/...` and `/connection/...` hang below it. */
   path: string
@@ -124,13 +127,31 @@ export function isUsableRelay(relay: DiscoveredRelay, abilities: ChooserAbilitie
  *   2. highest `priority` first (the owner's explicit choice);
  *   3. then the earliest `startedAt`: a relay that starts later never takes clients away from one
  *      already in use, and a relay that restarts goes to the back of the line;
- *   4. then the smallest `id`, so that even identical start times give one answer.
- * Everything it needs travels in the TXT record, so clients agree without talking to each other.
+ *   4. then the smallest `id`, so that even identical start times give one answer;
+ *   5. then the host name and the port, so that two relays sharing an id (a copied configuration,
+ *      a cloned machine) still give one answer.
+ * Everything it needs travels in the TXT and SRV records, so clients agree without talking to each other.
  */
-export function compareRelays(a: RelayTxt, b: RelayTxt): number {
+export function compareRelays(a: RankedRelay, b: RankedRelay): number {
   if (a.priority !== b.priority) return b.priority - a.priority
   if (a.startedAt !== b.startedAt) return a.startedAt - b.startedAt
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1
+  const [hostA, hostB] = [canonicalHost(a.host), canonicalHost(b.host)]
+  if (hostA !== hostB) return hostA < hostB ? -1 : 1
+  return a.port - b.port
+}
+
+/** What the rule looks at. */
+export type RankedRelay = Pick<DiscoveredRelay, 'priority' | 'startedAt' | 'id' | 'host' | 'port'>
+
+const canonicalHost = (host: string) => host.toLowerCase().replace(/\.$/, '')
+
+/**
+ * What tells one relay from another: its id, and where it is. Two relays up at the same time with
+ * one id (a copied configuration, a cloned machine) differ in host or port, and stay two relays.
+ */
+export function relayKey(relay: Pick<DiscoveredRelay, 'id' | 'host' | 'port'>): string {
+  return `${relay.id}|${canonicalHost(relay.host)}|${relay.port}`
 }
 
 /** The relays in choice order, usable ones first; the first is the one every client picks. */

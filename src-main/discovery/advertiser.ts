@@ -280,7 +280,7 @@ export function hostLabel(name: string): string {
 }
 
 /** Whether an address belongs to this machine now. */
-function hasAddress(address: string): boolean {
+export function hasAddress(address: string): boolean {
   return Object.values(networkInterfaces()).some(infos => infos?.some(info => info.address === address))
 }
 

@@ -11,7 +11,9 @@ import {
   WIRE_PROTOCOL,
   chooseRelay,
   rankRelays,
+  relayKey,
   relayUrl,
+  sameName,
   type DiscoveredRelay,
   type RelayTxt,
 } from '@switchboard/lan-mdns'
@@ -19,9 +21,9 @@ import type { DiscoveryDocument } from '../../shared/discovery.js'
 import { advertisingOff, type AdvertisingOffReason, type AdvertisingView } from '../../shared/relay-model.js'
 import type { RelayExtension, RelayServer } from '../relay/relay-server.js'
 import { VERSION } from '../version.js'
-import { Advertiser, hostLabel } from './advertiser.js'
+import { Advertiser, hasAddress, hostLabel } from './advertiser.js'
 import { discoveryEndpoint } from './discovery-endpoint.js'
-import { loadInstanceId } from './instance-id.js'
+import { INSTANCE_ID_FILE_ENV, InstanceIdClaim, instanceIdFile, legacyInstanceIdFile, type FrontEnd } from './instance-id.js'
 import { isLoopbackHost } from './interfaces.js'
 
 /** What can change while discovery runs (RelayDiscovery.reconfigure). */
@@ -39,8 +41,12 @@ export interface DiscoverySettings {
 }
 
 export interface RelayDiscoveryOptions extends DiscoverySettings {
-  /** Where the instance id is kept; see instance-id.ts for the default. */
+  /** Where the instance id is kept; by default one file per front end and port (instance-id.ts). */
   instanceIdFile?: string
+  /** Which program runs the relay ('relay' when absent): the app and the headless relay keep their ids apart. */
+  frontEnd?: FrontEnd
+  /** The port the relay was asked for (0: any free one); the one it listens on when absent. */
+  requestedPort?: number
   /** How often the interface table is read. */
   pollMs?: number
 }
@@ -50,7 +56,9 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   private advertiser: Advertiser | undefined
   private browser: RelayBrowser | undefined
   private offReason: AdvertisingOffReason | undefined
-  private readonly idProblem: string | undefined
+  private readonly idClaim: InstanceIdClaim
+  /** What happened to the id (not kept, or renewed because another relay announced it), for the model's errors. */
+  private readonly idNotes: { at: number; message: string }[] = []
   private readonly port: number
   private readonly listenHost: string | undefined
   private readonly endpoint: RelayExtension
@@ -67,12 +75,12 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     this.options = options
     this.port = listening.port
     this.listenHost = listening.host
-    const { id, problem } = loadInstanceId(options.instanceIdFile)
-    this.idProblem = problem
+    this.idClaim = claimId(options, this.port)
+    if (this.idClaim.problem) this.idNotes.push({ at: relay.snapshot().startedAt, message: this.idClaim.problem })
     this.currentTxt = {
       proto: WIRE_PROTOCOL,
       version: VERSION,
-      id,
+      id: this.idClaim.id,
       path: '/',
       tokenRequired: options.tokenRequired ?? false,
       priority: options.priority ?? 0,
@@ -118,8 +126,10 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     const view = this.advertiser.view
     // A relay that stopped advertising has stopped looking, too.
     const otherRelays = view.state === 'off' ? [] : (this.browser?.relays ?? [])
-    const errors = this.idProblem ? [{ at: this.currentTxt.startedAt, message: this.idProblem }, ...view.errors] : view.errors
-    const chosen = view.state === 'advertising' && chooseRelay([this.self(undefined), ...otherRelays])?.id === this.currentTxt.id
+    const errors = [...this.idNotes, ...view.errors]
+    const self = this.self(undefined)
+    const picked = chooseRelay([self, ...otherRelays])
+    const chosen = view.state === 'advertising' && picked !== undefined && relayKey(picked) === relayKey(self)
     return { ...view, serviceType: SERVICE_TYPE, errors, otherRelays, chosen }
   }
 
@@ -128,6 +138,7 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     this.relay.detach(this.endpoint)
     await this.advertiser?.stop()
     await this.browser?.close()
+    this.idClaim.release()
   }
 
   private offReasonFor(settings: DiscoverySettings): AdvertisingOffReason | undefined {
@@ -139,14 +150,54 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   private startAdvertising(): void {
     const { hostname, interfaces, pollMs } = this.options
     const advertiser = new Advertiser({ port: this.port, txt: this.currentTxt, hostname, pinned: interfaces, listenHost: this.listenHost, pollMs })
-    const browser = new RelayBrowser({ excludeId: this.currentTxt.id })
+    const browser = new RelayBrowser({ isSelf: relay => this.isSelf(relay) })
     this.advertiser = advertiser
     this.browser = browser
     // The relay looks for its peers through the sockets it advertises on, one per interface.
     advertiser.on('socket-open', socket => browser.attach(socket))
     advertiser.on('socket-close', socket => browser.detach(socket))
-    advertiser.on('change', () => this.publish())
-    browser.on('change', () => this.publish())
+    // A clone is acted on once this relay advertises: when it starts to, or when one appears.
+    advertiser.on('change', () => {
+      this.takeNewIdIfCloned(browser.relays)
+      this.publish()
+    })
+    browser.on('change', relays => {
+      this.takeNewIdIfCloned(relays)
+      this.publish()
+    })
+  }
+
+  /**
+   * This relay's own announcements come back to it. It is the record with its id and port whose
+   * host is its current `.local` name, or (a name it just gave up, still cached) points at this
+   * machine's addresses; another relay on this machine has another port.
+   */
+  private isSelf(relay: DiscoveredRelay): boolean {
+    if (relay.id !== this.currentTxt.id || relay.port !== this.port) return false
+    const hostName = this.advertiser?.view.hostName
+    return (hostName !== undefined && sameName(relay.host, hostName)) || relay.addresses.some(hasAddress)
+  }
+
+  /**
+   * Another live relay announces this relay's id: a copied configuration folder or a cloned
+   * machine. Clients keep the two apart anyway (by host and port), but an id is meant to name one
+   * relay, so one of the two takes a new one: the one that started later (the same rule by which
+   * it ranks lower), or on equal start times the greater host and port. Both sides decide alike,
+   * so exactly one changes, and the clients of the other never notice.
+   */
+  private takeNewIdIfCloned(relays: DiscoveredRelay[]): void {
+    const advertised = this.advertiser?.view
+    if (advertised?.state !== 'advertising' || !advertised.hostName) return
+    const self = { ...this.currentTxt, host: advertised.hostName, port: this.port }
+    const keeper = relays.find(other => other.id === self.id && yieldsIdTo(self, other))
+    if (!keeper) return
+    const old = self.id
+    this.currentTxt = { ...this.currentTxt, id: this.idClaim.renew() }
+    this.idNotes.push({
+      at: Date.now(),
+      message: `"${keeper.name}" (${keeper.host}:${keeper.port}) announces this relay's instance id ${old} too (a copied configuration or a cloned machine); this relay now uses ${this.currentTxt.id}`,
+    })
+    this.advertiser?.reconfigure({ txt: this.currentTxt, hostname: this.options.hostname, pinned: this.options.interfaces })
   }
 
   private async stopAdvertising(): Promise<void> {
@@ -190,4 +241,18 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     const relay = this.self(requestHost)
     return { relay, relays: rankRelays([relay, ...(this.browser?.relays ?? [])]) }
   }
+}
+
+function claimId(options: RelayDiscoveryOptions, listeningPort: number): InstanceIdClaim {
+  if (options.instanceIdFile) return InstanceIdClaim.take(options.instanceIdFile)
+  const file = instanceIdFile({ frontEnd: options.frontEnd ?? 'relay', port: options.requestedPort ?? listeningPort })
+  // Only the default place inherits the one id older versions kept per user.
+  return InstanceIdClaim.take(file, { adopt: process.env[INSTANCE_ID_FILE_ENV] ? undefined : legacyInstanceIdFile() })
+}
+
+/** Of two relays announcing one id, whether `self` is the one to take a new id. */
+function yieldsIdTo(self: Pick<DiscoveredRelay, 'startedAt' | 'host' | 'port'>, other: Pick<DiscoveredRelay, 'startedAt' | 'host' | 'port'>): boolean {
+  if (self.startedAt !== other.startedAt) return self.startedAt > other.startedAt
+  const [mine, theirs] = [self.host.toLowerCase(), other.host.toLowerCase()]
+  return mine !== theirs ? mine > theirs : self.port > other.port
 }

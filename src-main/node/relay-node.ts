@@ -32,8 +32,8 @@ export interface RelayNodeHooks {
   dashboardFiles?: Map<string, DashboardFile>
   /** The monitoring feed's pacing; see PUBLISH_POLICY. */
   monitor?: Partial<PublishPolicy>
-  /** Discovery's own knobs (where the instance id is kept, how often interfaces are read). */
-  discovery?: Pick<RelayDiscoveryOptions, 'instanceIdFile' | 'pollMs'>
+  /** Discovery's own knobs (which front end runs it and where its instance id is kept, how often interfaces are read). */
+  discovery?: Pick<RelayDiscoveryOptions, 'frontEnd' | 'instanceIdFile' | 'pollMs'>
   startDiscovery?: StartDiscovery
   /** Goodbyes that take longer than this are given up on, so stopping never hangs on the network. */
   goodbyeTimeoutMs?: number
@@ -186,7 +186,12 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
 
   private startDiscovery(relay: RelayServer): void {
     try {
-      const discovery = (this.hooks.startDiscovery ?? startRelayDiscovery)(relay, { ...this.hooks.discovery, ...discoverySettings(this.current) })
+      const discovery = (this.hooks.startDiscovery ?? startRelayDiscovery)(relay, {
+        ...this.hooks.discovery,
+        ...discoverySettings(this.current),
+        // The port asked for, not the one got: a relay on "any free port" keeps its id across restarts too.
+        requestedPort: this.current.port,
+      })
       discovery.on('change', view => this.emit('advertising', view))
       this.discovery = discovery
       this.emit('advertising', discovery.view)

@@ -3,7 +3,7 @@
  * interfaces and addresses are advertised, the instance id, the CLI flags, name conflicts, the
  * record cache, the browser (fed by a scripted mDNS socket), and the discovery endpoint.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
@@ -23,7 +23,6 @@ import { advertisingOff, type AdvertisingOffReason, type AdvertisingView } from 
 import { parseRelayArgs } from '../../src-main/cli/options.js'
 import { describeAdvertisingChange } from '../../src-main/discovery/advertising-format.js'
 import { hostLabel } from '../../src-main/discovery/advertiser.js'
-import { INSTANCE_ID_FILE_ENV, defaultInstanceIdFile, loadInstanceId } from '../../src-main/discovery/instance-id.js'
 import { selectInterfaces } from '../../src-main/discovery/interfaces.js'
 import { findConflict, type OwnNames } from '../../src-main/discovery/name-conflicts.js'
 import { RelayDiscovery } from '../../src-main/discovery/relay-discovery.js'
@@ -181,35 +180,6 @@ describe('which interfaces and addresses are advertised', () => {
   })
 })
 
-describe('instance id', () => {
-  test('is created once, kept in the file, and read back on the next start', () => {
-    const file = join(dir, 'nested', 'instance-id')
-    const first = loadInstanceId(file)
-    expect(first.problem).toBeUndefined()
-    expect(first.id).toMatch(/^[0-9a-f-]{36}$/)
-    expect(readFileSync(file, 'utf8').trim()).toBe(first.id)
-    expect(loadInstanceId(file).id).toBe(first.id)
-  })
-
-  test('a damaged file gets a new id; a file that cannot be written says so and still gives an id', () => {
-    const damaged = join(dir, 'damaged')
-    writeFileSync(damaged, 'not an id')
-    const replaced = loadInstanceId(damaged)
-    expect(readFileSync(damaged, 'utf8').trim()).toBe(replaced.id)
-    const blocker = join(dir, 'a-file')
-    writeFileSync(blocker, '')
-    const unsaved = loadInstanceId(join(blocker, 'instance-id'))
-    expect(unsaved.id).toMatch(/^[0-9a-f-]{36}$/)
-    expect(unsaved.problem).toMatch(/instance id not saved to .*; it will change on restart/)
-  })
-
-  test('lives under $XDG_CONFIG_HOME or ~/.config, unless the environment names a file', () => {
-    expect(defaultInstanceIdFile({ [INSTANCE_ID_FILE_ENV]: '/tmp/x' })).toBe('/tmp/x')
-    expect(defaultInstanceIdFile({ XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/switchboard/instance-id')
-    expect(defaultInstanceIdFile({})).toMatch(/\.config\/switchboard\/instance-id$/)
-  })
-})
-
 describe('CLI flags', () => {
   test('--interface repeats, --priority takes a whole number, --no-advertise turns it off, --name names the relay', () => {
     expect(parseRelayArgs([], {})).toMatchObject({ advertise: true, interfaces: [], priority: 0 })
@@ -253,7 +223,7 @@ describe('name conflicts', () => {
 describe('record cache', () => {
   const record = (data: string, ttl = 10) => ({ name: 'Host.local', type: 'A', ttl, data })
 
-  test('keeps records for their TTL, asks again at 80% and 90%, drops them at 100%, and drops at once on a goodbye', () => {
+  test('keeps records for their TTL, asks again at 80% and 90%, drops them at 100%', () => {
     const cache = new RecordCache()
     cache.apply(record('10.0.0.1'), 0)
     expect(cache.get('host.local', 'A').map(r => r.data)).toEqual(['10.0.0.1'])
@@ -262,9 +232,28 @@ describe('record cache', () => {
     expect(cache.sweep(8_500).due).toEqual([])
     expect(cache.sweep(9_000).due).toEqual([{ name: 'host.local', type: 'A' }])
     expect(cache.sweep(10_000)).toEqual({ expired: true, due: [] })
-    cache.apply(record('10.0.0.1'), 11_000)
-    cache.apply(record('10.0.0.1', 0), 11_001)
+  })
+
+  test("a service record's goodbye drops it at once; an address record, shared by relays on one host, gets a second to be confirmed", () => {
+    const cache = new RecordCache()
+    const srv = { name: 'X._lf-relay._tcp.local', type: 'SRV', ttl: 120, data: { target: 'host.local', port: 8080 } }
+    cache.apply(srv, 0)
+    cache.apply({ ...srv, ttl: 0 }, 1)
+    expect(cache.get(srv.name, 'SRV')).toEqual([])
+
+    cache.apply(record('10.0.0.1'), 0)
+    cache.apply(record('10.0.0.1', 0), 5_000)
+    expect(cache.get('host.local', 'A')).toHaveLength(1)
+    expect(cache.sweep(5_999)).toEqual({ expired: false, due: [] })
+    expect(cache.sweep(6_000).expired).toBe(true)
     expect(cache.get('host.local', 'A')).toEqual([])
+
+    cache.apply(record('10.0.0.1'), 7_000)
+    cache.apply(record('10.0.0.1', 0), 7_100)
+    // The other relay on the host answers the browser's question within the second.
+    cache.apply(record('10.0.0.1'), 7_150)
+    expect(cache.sweep(8_200).expired).toBe(false)
+    expect(cache.get('host.local', 'A').map(r => r.data)).toEqual(['10.0.0.1'])
   })
 
   test('the cache-flush bit replaces what was heard more than a second before', () => {

@@ -5,15 +5,15 @@
  * relay A appears → clients find it and pipe through it → its address changes → relay B appears →
  * A leaves (goodbye) → A comes back and B crashes (no goodbye). Times are printed as MEASURED.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { beforeAll, expect, test } from 'vitest'
 import { DISCOVERY_PATH, type DiscoveryDocument } from '../../shared/discovery.js'
 import { WIRE_PROTOCOL } from '../../shared/protocol.js'
 import { VERSION } from '../../src-main/version.js'
-import { Lan, describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
-import { killAll, startAgent, startRelay, zeroconfBrowse, type AgentEvent, type NsProcess } from '../helpers/ns-process.js'
+import { describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
+import { startAgent, startRelay, zeroconfBrowse, type AgentEvent, type NsProcess } from '../helpers/ns-process.js'
+import { lanFixture } from './helpers/lan-fixture.js'
 
 interface RelayBrief {
   id: string
@@ -30,9 +30,8 @@ const measured = (what: string, ms: number) => console.log(`MEASURED: ${what}: $
 const capability = await lanCapability()
 
 describeOnLan(capability, 'LAN discovery between hosts (network namespaces)', () => {
-  let lan: Lan
+  const fixture = lanFixture({ hosts: 4 }, 'switchboard-lan-')
   let relayHostA: Host, relayHostB: Host, appHost1: Host, appHost2: Host
-  let dir: string
   let relayA: NsProcess
   let relayB: NsProcess
   let app1: NsProcess
@@ -58,17 +57,9 @@ describeOnLan(capability, 'LAN discovery between hosts (network namespaces)', ()
     return text.at
   }
 
-  beforeAll(async () => {
-    lan = await Lan.create({ hosts: 4 })
-    ;[relayHostA, relayHostB, appHost1, appHost2] = lan.hosts as [Host, Host, Host, Host]
-    dir = mkdtempSync(join(tmpdir(), 'switchboard-lan-'))
-  }, 30_000)
-
-  afterAll(async () => {
-    await killAll()
-    await lan?.destroy()
-    if (dir) rmSync(dir, { recursive: true, force: true })
-  }, 30_000)
+  beforeAll(() => {
+    ;[relayHostA, relayHostB, appHost1, appHost2] = fixture.hosts as [Host, Host, Host, Host]
+  })
 
   test('a relay started with `npm run relay` is found, resolved and used by a client on another host within about a second', async () => {
     app1 = await startAgent(appHost1)
@@ -76,12 +67,12 @@ describeOnLan(capability, 'LAN discovery between hosts (network namespaces)', ()
     app1.send({ do: 'client', name: 'c1', peerId: 'p1', documentIds: ['doc'] })
     await app1.waitForEvent(event => event.ev === 'relays')
 
-    relayA = startRelay(relayHostA, { hostname: 'relay-a', idFile: join(dir, 'a-id'), viaNpm: true })
+    relayA = startRelay(relayHostA, { hostname: 'relay-a', idFile: join(fixture.dir, 'a-id'), viaNpm: true })
     const { seenAt: listeningAt } = await relayA.waitForLine(/listening on ws:\/\/localhost:8080 \(all interfaces\)/, 30_000)
     const { seenAt: advertisedAt } = await relayA.waitForLine(/mDNS: advertising "Switchboard on relay-a" \(_lf-relay\._tcp\) as relay-a\.local on eth0 \(10\.213\.0\.11\)/)
     const found = await app1.waitForEvent(event => event.ev === 'relays' && relaysOf(event).length === 1, 5_000)
     const connected = await app1.waitForEvent(event => event.ev === 'server-connect' && event.client === 'c1', 5_000)
-    idA = readFileSync(join(dir, 'a-id'), 'utf8').trim()
+    idA = readFileSync(join(fixture.dir, 'a-id'), 'utf8').trim()
 
     expect(relaysOf(found)[0]).toMatchObject({ id: idA, name: 'Switchboard on relay-a', host: 'relay-a.local', url: 'ws://10.213.0.11:8080' })
     expect(connected.url).toBe('ws://10.213.0.11:8080')
@@ -149,8 +140,8 @@ describeOnLan(capability, 'LAN discovery between hosts (network namespaces)', ()
     const [from1, from2] = [app1.events.length, app2.events.length]
     const changed = Date.now()
     // As a DHCP lease for a new address does it: the old address goes, the new one comes.
-    await lan.ip(relayHostA, 'addr', 'del', '10.213.0.11/24', 'dev', 'eth0')
-    await lan.ip(relayHostA, 'addr', 'add', '10.213.0.21/24', 'dev', 'eth0')
+    await fixture.lan.ip(relayHostA, 'addr', 'del', '10.213.0.11/24', 'dev', 'eth0')
+    await fixture.lan.ip(relayHostA, 'addr', 'add', '10.213.0.21/24', 'dev', 'eth0')
     const seen = await app1.waitForEvent(event => event.ev === 'relays' && relaysOf(event)[0]?.url === 'ws://10.213.0.21:8080', 8_000, from1, 'the new address at the watcher')
     expect(relaysOf(seen)[0]!.urls).toEqual(['ws://10.213.0.21:8080'])
     const [c1, c2] = await bothConnectedTo('ws://10.213.0.21:8080', from1, from2)
@@ -165,9 +156,9 @@ describeOnLan(capability, 'LAN discovery between hosts (network namespaces)', ()
 
   test('with two relays on one link every client keeps to the one the rule picks, and the relays see each other', async () => {
     const [from1, from2] = [app1.events.length, app2.events.length]
-    relayB = startRelay(relayHostB, { hostname: 'relay-b', idFile: join(dir, 'b-id') })
+    relayB = startRelay(relayHostB, { hostname: 'relay-b', idFile: join(fixture.dir, 'b-id') })
     await relayB.waitForLine(/mDNS: advertising "Switchboard on relay-b"/, 20_000)
-    idB = readFileSync(join(dir, 'b-id'), 'utf8').trim()
+    idB = readFileSync(join(fixture.dir, 'b-id'), 'utf8').trim()
     const both = (event: AgentEvent) => event.ev === 'relays' && relaysOf(event).length === 2
     const [seen1, seen2] = await Promise.all([app1.waitForEvent(both, 5_000, from1), app2.waitForEvent(both, 5_000, from2)])
     // A started first, so every client ranks it first.
@@ -209,7 +200,7 @@ describeOnLan(capability, 'LAN discovery between hosts (network namespaces)', ()
 
   test('when the chosen relay crashes (no goodbye), clients notice the broken connection, confirm it is gone and move', async () => {
     const watched = app1.events.length
-    relayA = startRelay(relayHostA, { hostname: 'relay-a', idFile: join(dir, 'a-id') })
+    relayA = startRelay(relayHostA, { hostname: 'relay-a', idFile: join(fixture.dir, 'a-id') })
     await relayA.waitForLine(/mDNS: advertising "Switchboard on relay-a"/, 20_000)
     const both = (event: AgentEvent) => event.ev === 'relays' && relaysOf(event).length === 2
     const seen = await app1.waitForEvent(both, 5_000, watched)

@@ -6,7 +6,7 @@
  *   {"do":"watch"}                                      → {"ev":"relays","relays":[...]} on each change
  *   {"do":"discover","timeout":ms}                      → {"ev":"discovered","relays":[...],"ms":n}
  *   {"do":"client","name":"c1","peerId":"p1","documentIds":["doc"]}
- *        → relay-change, server-connect, server-disconnect, peer-connect, message, peer-disconnect
+ *        → relay-change, server-connect, server-disconnect, peer-connect, message, peer-disconnect, conflict
  *   {"do":"send","client":"c1","peerId":"p2","documentId":"doc","text":"hi"}   (or "base64")
  *   {"do":"fetch","url":"...","method":"GET","headers":{...}} → {"ev":"fetched","status","headers","body"}
  */
@@ -26,6 +26,7 @@ const brief = (relay: DiscoveredRelay) => ({
   id: relay.id,
   name: relay.name,
   host: relay.host,
+  port: relay.port,
   url: relay.url,
   urls: relay.urls,
   priority: relay.priority,
@@ -55,6 +56,7 @@ async function run(command: Command): Promise<void> {
       client.on('relay-change', relay => report({ ev: 'relay-change', client: name, relay: brief(relay) }))
       client.on('server-connect', () => report({ ev: 'server-connect', client: name, url: client.url }))
       client.on('server-disconnect', () => report({ ev: 'server-disconnect', client: name }))
+      client.on('conflict', ({ id, relays }) => report({ ev: 'conflict', client: name, id, relays: relays.map(brief) }))
       client.on('peer-connect', ({ peerId, documentId, socket }) => {
         report({ ev: 'peer-connect', client: name, peerId, documentId })
         socket.addEventListener('message', (event: { data: unknown }) => report({ ev: 'message', client: name, peerId, documentId, ...describe(event.data) }))

@@ -13,7 +13,7 @@ import { WIRE_PROTOCOL } from '../../shared/protocol.js'
 import { VERSION } from '../../src-main/version.js'
 import { describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
 import { startAgent, startRelay, zeroconfBrowse, type AgentEvent, type NsProcess } from '../helpers/ns-process.js'
-import { lanFixture } from './helpers/lan-fixture.js'
+import { lanFixture } from '../helpers/lan-fixture.js'
 
 interface RelayBrief {
   id: string

@@ -11,7 +11,7 @@ import { beforeAll, expect, test } from 'vitest'
 import { until } from '../helpers/clients.js'
 import { describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
 import { nodeIn, startAgent, type AgentEvent, type NsProcess } from '../helpers/ns-process.js'
-import { lanFixture } from './helpers/lan-fixture.js'
+import { lanFixture } from '../helpers/lan-fixture.js'
 
 interface RelayBrief {
   id: string

@@ -4,13 +4,12 @@
  * priority are re-announced (goodbyes for the old name), interfaces are left and joined, and
  * advertising off sends goodbyes, while 100 peers and 50 live pipes carry on undisturbed.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { AdvertisingView } from '../../shared/relay-model.js'
-import { Lan, PYTHON, describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
-import { NsProcess, killAll, nodeIn, zeroconfBrowse, type AgentEvent } from '../helpers/ns-process.js'
+import { lanFixture } from '../helpers/lan-fixture.js'
+import { PYTHON, describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
+import { NsProcess, nodeIn, zeroconfBrowse, type AgentEvent } from '../helpers/ns-process.js'
 import type { LoadReport } from '../helpers/sequenced-load.js'
 
 const capability = await lanCapability()
@@ -20,23 +19,11 @@ const modelOf = (event: AgentEvent) => event.advertising as AdvertisingView
 const reportOf = (event: AgentEvent) => event.report as LoadReport
 
 describeOnLan(capability, 'RelayNode: discovery settings applied live under load (network namespaces)', () => {
-  let lan: Lan
-  let h1: Host, h2: Host
-  let dir: string
-
-  beforeAll(async () => {
-    lan = await Lan.create({ hosts: 2 })
-    ;[h1, h2] = lan.hosts as [Host, Host]
-    dir = mkdtempSync(join(tmpdir(), 'switchboard-node-lan-'))
-  }, 30_000)
-
-  afterAll(async () => {
-    await killAll()
-    await lan?.destroy()
-    if (dir) rmSync(dir, { recursive: true, force: true })
-  }, 30_000)
+  const fixture = lanFixture({ hosts: 2 }, 'switchboard-node-lan-')
 
   test('name, priority, interfaces and advertising off: re-announced or withdrawn on the LAN, zero sockets closed, zero messages lost', async () => {
+    const [h1, h2] = fixture.hosts as [Host, Host]
+    const { dir } = fixture
     const watcher = new NsProcess(h2, [PYTHON, 'test/discovery/agents/zeroconf_check.py', 'watch'])
     await watcher.waitForLine(/"event": "ready"/, 15_000)
     const heard = (event: string, name: string, after = 0) =>

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
-import { Lan, type Host, type LanSpec } from '../../helpers/netns.js'
-import { killAll } from '../../helpers/ns-process.js'
+import { Lan, type Host, type LanSpec } from './netns.js'
+import { killAll } from './ns-process.js'
 
 export interface LanFixture {
   readonly lan: Lan

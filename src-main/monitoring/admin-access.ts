@@ -32,12 +32,17 @@ export class AdminAccess {
 
   /**
    * A new admin token (or none): required at the next sign-in. Sessions signed in with the old one
-   * stop working at once, since their cookie is derived from the token.
+   * stop working at once, since their cookie is derived from the token. False when it is the same
+   * token, which changes nothing.
    */
-  setToken(adminToken: string | undefined): void {
-    this.tokenDigest = adminToken ? sha256(adminToken) : undefined
+  setToken(adminToken: string | undefined): boolean {
+    const digest = adminToken ? sha256(adminToken) : undefined
+    const same = digest && this.tokenDigest ? digest.equals(this.tokenDigest) : digest === this.tokenDigest
+    if (same) return false
+    this.tokenDigest = digest
     // Derived, so the cookie a browser keeps is not the token the user typed.
     this.session = adminToken ? createHmac('sha256', adminToken).update('switchboard dashboard session').digest('base64url') : undefined
+    return true
   }
 
   get tokenConfigured(): boolean {

@@ -71,7 +71,8 @@ export class DashboardExtension implements RelayExtension {
 
   /** Takes effect at the next request; dashboards watching with the old token are cut off. */
   setAdminToken(adminToken: string | undefined): void {
-    this.access.setToken(adminToken)
+    // Any other setting reaches here too; only a new token ends what the old one let in.
+    if (!this.access.setToken(adminToken)) return
     for (const socket of this.remoteViewers) socket.destroy()
   }
 

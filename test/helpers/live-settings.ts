@@ -101,6 +101,16 @@ export const LIVE_CHANGES: LiveChange[] = [
     },
   },
   {
+    what: 'any other change leaves a dashboard signed in on another device watching',
+    change: { priority: 3 },
+    async check() {
+      const { watching } = firstSession!
+      // The feed publishes at least once a second while anyone watches.
+      await watching.waitForMessages(watching.received.length + 2)
+      expect(watching.closeCode).toBeUndefined()
+    },
+  },
+  {
     what: 'a new admin token is required at the next sign-in; the old token and its sessions fail',
     change: { adminToken: SECOND_ADMIN_TOKEN },
     async check({ port }) {

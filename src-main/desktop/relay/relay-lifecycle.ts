@@ -31,11 +31,16 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
   /** Every start, stop and change runs after the previous one finished: clicks and setting changes can come at any time. */
   private queue: Promise<void> = Promise.resolve()
   private quitting = false
+  /** The engine whose joins and leaves the tray counts. */
+  private watched: RelayServer | undefined
 
   constructor(options: RelayNodeOptions, hooks: RelayNodeHooks = {}) {
     super()
     this.node = new RelayNode(options, hooks)
     this.node.on('engine', relay => {
+      // A new address replaces the engine without a pause: the closed one must not keep this listener.
+      this.watched?.off('event', this.onRelayEvent)
+      this.watched = relay
       relay.on('event', this.onRelayEvent)
       this.emit('relay', relay)
     })

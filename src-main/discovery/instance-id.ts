@@ -90,6 +90,7 @@ function isStale(text: string, lock: string): boolean {
     // Locks are written whole (linked in place), so unreadable text is not a lock being written.
     return true
   }
+  if (typeof owner !== 'object' || owner === null) return true
   if (!Number.isInteger(owner.pid) || typeof owner.boot !== 'string' || !sameBoot(owner.boot, currentBoot())) return true
   if (owner.pid === process.pid) return !heldHere.has(lock)
   return !isRunning(owner.pid)

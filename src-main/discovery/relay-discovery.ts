@@ -89,8 +89,17 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     this.endpoint = discoveryEndpoint(host => this.document(host))
     relay.use(this.endpoint)
     this.offReason = this.offReasonFor(options)
-    if (this.offReason === undefined) this.startAdvertising()
-    this.publish()
+    try {
+      if (this.offReason === undefined) this.startAdvertising()
+      this.publish()
+    } catch (error) {
+      // The node reports the failure and may try again on the next change: nothing may stay held.
+      relay.detach(this.endpoint)
+      this.idClaim.release()
+      void this.advertiser?.stop().catch(() => undefined)
+      void this.browser?.close().catch(() => undefined)
+      throw error
+    }
   }
 
   get txt(): RelayTxt {
@@ -136,9 +145,14 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   /** Sends the goodbyes (awaited: other hosts drop the relay at once) and stops browsing. */
   async stop(): Promise<void> {
     this.relay.detach(this.endpoint)
-    await this.advertiser?.stop()
-    await this.browser?.close()
+    // Released before the goodbyes, which the node stops waiting for after a while: a restart must
+    // get this id back even when they time out or fail.
     this.idClaim.release()
+    try {
+      await this.advertiser?.stop()
+    } finally {
+      await this.browser?.close()
+    }
   }
 
   private offReasonFor(settings: DiscoverySettings): AdvertisingOffReason | undefined {

@@ -61,6 +61,11 @@ export interface ListeningAddress {
 const SHUTDOWN_GRACE_MS = 1_500
 const RATE_SAMPLE_MS = 1_000
 const REFUSED_SOCKET_LINGER_MS = 2_000
+/**
+ * The interface table and the route file are read at most this often, however often the model or
+ * the unauthenticated discovery endpoint asks for the URLs.
+ */
+const OFFER_TTL_MS = 1_000
 
 /**
  * The relay engine: plain Node, no Electron, so it runs headless, in tests and in the app's main
@@ -89,6 +94,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly httpServer: http.Server
   private readonly startedAt = Date.now()
   private address: ListeningAddress | undefined
+  private cachedOffer: { at: number; offer: UrlOffer } | undefined
   private pingTimer: NodeJS.Timeout | undefined
   private rateTimer: NodeJS.Timeout | undefined
   private closing: Promise<void> | undefined
@@ -187,19 +193,24 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   setAccess(access: AccessOptions): void {
     this.tokenGate = access.token ? new TokenGate(access.token) : undefined
     this.allowPublic = access.allowPublic ?? false
+    this.cachedOffer = undefined
   }
 
   /** New interfaces to give apps URLs on; see RelayServerOptions.interfaces. */
   setInterfaces(interfaces: readonly string[] | undefined): void {
     this.interfaces = interfaces
+    this.cachedOffer = undefined
   }
 
   /**
-   * The URLs apps are given, read from the interfaces as they are now (a laptop changes networks);
-   * undefined until it listens.
+   * The URLs apps are given, from the interfaces as they are now (a laptop changes networks; they
+   * are read again after OFFER_TTL_MS); undefined until it listens.
    */
   offer(): UrlOffer | undefined {
-    return this.address && this.offerOn(this.address.port)
+    if (!this.address) return undefined
+    const now = Date.now()
+    if (!this.cachedOffer || now - this.cachedOffer.at >= OFFER_TTL_MS) this.cachedOffer = { at: now, offer: this.offerOn(this.address.port) }
+    return this.cachedOffer.offer
   }
 
   private offerOn(port: number): UrlOffer {

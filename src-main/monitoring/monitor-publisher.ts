@@ -100,9 +100,9 @@ export class MonitorPublisher {
   }
 
   /** False when the subscriber cap is reached. A newcomer gets a snapshot now (once there is a relay), then updates. */
-  subscribe(sink: MonitorSink): boolean {
+  subscribe(sink: MonitorSink, { capped = true }: { capped?: boolean } = {}): boolean {
     if (this.subscribers.has(sink)) return true
-    if (this.full) return false
+    if (capped && this.full) return false
     this.subscribers.set(sink, { behind: false })
     if (this.subscribers.size === 1) this.relay?.on('event', this.onRelayEvent)
     if (!this.relay) return true

@@ -178,7 +178,7 @@ describe('one monitoring publisher, a dashboard socket and an app window', () =>
     expect(reads).toHaveBeenCalledTimes(readsWhenIdle)
   })
 
-  test('the subscriber cap counts dashboards and windows together', async () => {
+  test('the subscriber cap counts dashboards and windows together, and never refuses the app\'s own window', async () => {
     const { publisher, windows } = wire({ maxSubscribers: 2 })
     await dashboard()
     const app = window()
@@ -189,10 +189,11 @@ describe('one monitoring publisher, a dashboard socket and an app window', () =>
     expect(refused.refusedStatus).toBe(503)
     const another = window()
     windows.subscribe(another)
-    expect(windowMessages(another)).toEqual([])
-    expect(publisher.subscriberCount).toBe(2)
+    expect(windowMessages(another)[0]?.type).toBe('snapshot')
+    expect(publisher.subscriberCount).toBe(3)
 
     windows.unsubscribe(app.id)
+    windows.unsubscribe(another.id)
     expect((await dashboard()).received[0]?.type).toBe('snapshot')
   })
 

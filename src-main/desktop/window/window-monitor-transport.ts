@@ -37,7 +37,10 @@ export class WindowMonitorTransport {
     this.unsubscribe(contents.id)
     for (const [id, sink] of this.windows) if (!sink.open) this.windows.delete(id)
     const sink = new WindowSink(contents)
-    if (this.publisher.subscribe(sink)) this.windows.set(contents.id, sink)
+    // The app's own windows are never refused: other devices' dashboards filling the cap must not
+    // leave the person at this machine with an empty window. They still count toward the cap.
+    this.publisher.subscribe(sink, { capped: false })
+    this.windows.set(contents.id, sink)
   }
 
   unsubscribe(id: number): void {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { tokenProblem, type TokenKind } from '../../shared/access-tokens.js'
 import { DEFAULT_LIMITS, resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { DEFAULT_PORT, relayNameProblem, type RelayNodeOptions } from '../../shared/relay-node-options.js'
+import { checkNodeOptions } from '../node/check-options.js'
 
 /** The node's options from the flags, and what only the terminal needs. */
 export interface RelayCliOptions extends RelayNodeOptions {
@@ -95,9 +96,6 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   }
   const adminToken = parseToken('admin token', (values['admin-token'] as string | undefined) ?? (env.SWITCHBOARD_ADMIN_TOKEN || undefined))
   const accessToken = parseToken('access token', (values.token as string | undefined) ?? (env.SWITCHBOARD_TOKEN || undefined))
-  if (accessToken !== undefined && accessToken === adminToken) {
-    throw new Error('the admin token must differ from the access token: every app knows the access token')
-  }
   const portText = (values.port as string | undefined) ?? env.PORT ?? String(DEFAULT_PORT)
   const portSource = values.port !== undefined ? '--port' : env.PORT !== undefined ? 'PORT' : 'default port'
   const port = parseInteger(portText, portSource, 0)
@@ -106,7 +104,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const name = values.name as string | undefined
   const nameProblem = name === undefined ? undefined : relayNameProblem(name)
   if (nameProblem) throw new Error(`--name: ${nameProblem}`)
-  return {
+  const options: RelayCliOptions = {
     host: values.host as string | undefined,
     port,
     advertise: !values['no-advertise'],
@@ -121,6 +119,10 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     help: Boolean(values.help),
     version: Boolean(values.version),
   }
+  // Each flag was checked above in its own words; the node's rules across options (the two tokens
+  // must differ) are checked once, by the node's own check.
+  checkNodeOptions(options)
+  return options
 }
 
 function parseToken(kind: TokenKind, token: string | undefined): string | undefined {

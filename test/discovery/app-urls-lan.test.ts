@@ -5,15 +5,14 @@
  * route's network first, never the bridge, which is named apart with its reason; and each URL
  * offered opens a WebSocket from an app on that LAN.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { beforeAll, expect, test } from 'vitest'
 import { DISCOVERY_PATH, type DiscoveryDocument } from '../../shared/discovery.js'
 import type { SkippedInterface } from '../../shared/relay-model.js'
 import { VERSION } from '../../src-main/version.js'
-import { Lan, describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
-import { killAll, nodeIn, startRelay, type AgentEvent, type NsProcess } from '../helpers/ns-process.js'
+import { lanFixture } from '../helpers/lan-fixture.js'
+import { describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
+import { nodeIn, startRelay, type AgentEvent, type NsProcess } from '../helpers/ns-process.js'
 
 const capability = await lanCapability()
 
@@ -25,17 +24,17 @@ async function probe(host: Host, task: Record<string, unknown>): Promise<AgentEv
 }
 
 describeOnLan(capability, 'the URLs apps are given on a host with two LANs and a container bridge (network namespaces)', () => {
-  let lan: Lan
+  const fixture = lanFixture({ hosts: 2, extraNetworks: [{ members: [0], newHosts: 1 }] }, 'switchboard-urls-')
   let relayHost: Host, appOnFirst: Host, appOnSecond: Host
-  let dir: string
   let relay: NsProcess
   /** The URLs the model offers apps, as the dashboard got them. */
   let offered: string[] = []
   const first = 'ws://10.213.0.11:8080'
   const second = 'ws://10.213.1.11:8080'
 
+  // After the fixture's own beforeAll, which built the LAN.
   beforeAll(async () => {
-    lan = await Lan.create({ hosts: 2, extraNetworks: [{ members: [0], newHosts: 1 }] })
+    const { lan } = fixture
     ;[relayHost, appOnFirst, appOnSecond] = lan.hosts as [Host, Host, Host]
     // What Docker makes: a bridge named docker0 holding 172.17.0.1/16, reachable only from containers.
     await lan.ip(relayHost, 'link', 'add', 'docker0', 'type', 'bridge')
@@ -43,16 +42,9 @@ describeOnLan(capability, 'the URLs apps are given on a host with two LANs and a
     await lan.ip(relayHost, 'link', 'set', 'docker0', 'up')
     // The second LAN is the one the machine lives on, so its URL must come first.
     await lan.ip(relayHost, 'route', 'add', 'default', 'dev', 'eth1')
-    dir = mkdtempSync(join(tmpdir(), 'switchboard-urls-'))
-    relay = startRelay(relayHost, { hostname: 'relay-u', idFile: join(dir, 'id') })
+    relay = startRelay(relayHost, { hostname: 'relay-u', idFile: join(fixture.dir, 'id') })
     await relay.waitForLine(/^ {2}dashboard:/, 30_000)
   }, 60_000)
-
-  afterAll(async () => {
-    await killAll()
-    await lan?.destroy()
-    if (dir) rmSync(dir, { recursive: true, force: true })
-  }, 30_000)
 
   test('the CLI prints the two LAN URLs, default route first, and names docker0 apart as a container bridge', () => {
     const start = relay.lines.findIndex(line => line.startsWith('Switchboard relay'))

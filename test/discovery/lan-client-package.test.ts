@@ -5,14 +5,14 @@
  * clients with no url find the relay on a third host and pipe through it.
  */
 import { execFile } from 'node:child_process'
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import { Lan, describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
-import { NsProcess, killAll, startRelay, type AgentEvent } from '../helpers/ns-process.js'
+import { beforeAll, expect, test } from 'vitest'
+import { lanFixture } from '../helpers/lan-fixture.js'
+import { describeOnLan, lanCapability, type Host } from '../helpers/netns.js'
+import { NsProcess, startRelay, type AgentEvent } from '../helpers/ns-process.js'
 import { REPO_ROOT } from '../helpers/processes.js'
 
 const run = promisify(execFile)
@@ -26,14 +26,16 @@ interface PackedFile {
 const capability = await lanCapability()
 
 describeOnLan(capability, 'lan-client installed from its npm pack tarball, run with plain node', () => {
+  const fixture = lanFixture({ hosts: 3 }, 'switchboard-app-')
   let dir: string
   let appDir: string
   let packed: PackedFile[]
-  let lan: Lan
   let relayHost: Host, appHost1: Host, appHost2: Host
 
+  // After the fixture's own beforeAll, which built the LAN and the scratch folder.
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'switchboard-app-'))
+    dir = fixture.dir
+    ;[relayHost, appHost1, appHost2] = fixture.hosts as [Host, Host, Host]
     // `npm pack` runs each package's prepare script first: the tarballs hold a fresh build.
     const workspaces = PACKAGES.flatMap(name => ['--workspace', name])
     const { stdout } = await run('npm', ['pack', ...workspaces, '--pack-destination', dir, '--json'], { cwd: REPO_ROOT })
@@ -51,16 +53,7 @@ describeOnLan(capability, 'lan-client installed from its npm pack tarball, run w
       cwd: appDir,
       env: { ...process.env, npm_config_update_notifier: 'false' },
     })
-
-    lan = await Lan.create({ hosts: 3 })
-    ;[relayHost, appHost1, appHost2] = lan.hosts as [Host, Host, Host]
   }, 120_000)
-
-  afterAll(async () => {
-    await killAll()
-    await lan?.destroy()
-    if (dir) rmSync(dir, { recursive: true, force: true })
-  }, 30_000)
 
   test('the tarballs hold built JavaScript and .d.ts types, and the app gets copies, not links into the repository', () => {
     for (const file of packed) {

@@ -29,6 +29,13 @@ export const CLOSE = {
 
 export type CloseKind = keyof typeof CLOSE
 
+/**
+ * Malformed control messages an introduction socket may send within `windowMs` before it is closed
+ * with `malformed` (4400). Up to that many are ignored (logged and counted): the published relay
+ * shrugs one off and its Client's users rely on that, but a peer that keeps sending garbage is broken.
+ */
+export const MALFORMED_TOLERANCE = { messages: 5, windowMs: 10_000 } as const
+
 export function closeReason(kind: CloseKind, detail?: string): string {
   const label = CLOSE[kind].label
   // A close reason must fit in 123 bytes of UTF-8.

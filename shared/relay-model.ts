@@ -61,6 +61,8 @@ export interface RelayTotals {
   collisions: number
   refusals: number
   refusalsByKind: Partial<Record<CloseKind, number>>
+  /** Malformed control messages ignored without closing the socket (MALFORMED_TOLERANCE). */
+  ignoredMessages: number
 }
 
 export interface RelayRates {
@@ -78,6 +80,8 @@ export type RelayEventKind =
   | 'pipe-open'
   | 'pipe-close'
   | 'refusal'
+  /** A malformed control message ignored; the socket stays open. */
+  | 'ignored'
   | 'collision'
 
 export interface RelayEvent {

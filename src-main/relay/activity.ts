@@ -17,6 +17,7 @@ export class RelayActivity {
     collisions: 0,
     refusals: 0,
     refusalsByKind: {},
+    ignoredMessages: 0,
   }
   readonly log: EventLog
 
@@ -29,6 +30,12 @@ export class RelayActivity {
 
   record(event: NewEvent): void {
     this.onEvent(this.log.add(event))
+  }
+
+  /** A malformed control message the relay shrugged off; the socket stays open (MALFORMED_TOLERANCE). */
+  ignored(fields: Pick<NewEvent, 'peerId' | 'address'> & { reason: string }): void {
+    this.totals.ignoredMessages++
+    this.record({ kind: 'ignored', ...fields })
   }
 
   /** A refused upgrade (HTTP status) or a socket the relay closed for cause (close code). */

@@ -75,6 +75,24 @@ export class AddressBook {
   }
 }
 
+/** Whether more than `limit` occurrences fell within any `windowMs`: the timestamps of the last `limit`. */
+export class WindowCount {
+  private readonly times: number[] = []
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Records one occurrence; true when it is one too many for the window. */
+  exceeded(now = Date.now()): boolean {
+    this.times.push(now)
+    if (this.times.length <= this.limit) return false
+    const oldest = this.times.shift()!
+    return now - oldest < this.windowMs
+  }
+}
+
 /** A token bucket: `rate` per second sustained, `burst` at once. */
 export class RateBudget {
   private tokens: number

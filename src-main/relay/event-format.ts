@@ -13,5 +13,5 @@ export function formatEvent(event: RelayEvent): string {
   return parts.join(' ')
 }
 
-/** Events worth a line even when the relay is not verbose: anything refused or contested. */
-export const isNotable = (event: RelayEvent) => event.kind === 'refusal' || event.kind === 'collision'
+/** Events worth a line even when the relay is not verbose: anything refused, ignored or contested. */
+export const isNotable = (event: RelayEvent) => event.kind === 'refusal' || event.kind === 'collision' || event.kind === 'ignored'

@@ -1,8 +1,8 @@
-import { closeReason } from '../../shared/close-codes.js'
+import { MALFORMED_TOLERANCE, closeReason } from '../../shared/close-codes.js'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { DocumentView, PeerCollision, PeerView } from '../../shared/relay-model.js'
 import type { RelayActivity } from './activity.js'
-import { RateBudget } from './admission.js'
+import { RateBudget, WindowCount } from './admission.js'
 import { encodeIntroduction } from './control-messages.js'
 import type { RelaySocket } from './relay-socket.js'
 
@@ -13,6 +13,7 @@ export interface Peer {
   readonly connectedSince: number
   readonly documents: Set<string>
   readonly controlBudget: RateBudget
+  readonly malformed: WindowCount
 }
 
 interface CollisionState extends PeerCollision {
@@ -84,6 +85,7 @@ export class PeerRegistry {
       connectedSince: now,
       documents: new Set(),
       controlBudget: new RateBudget(controlMessagesPerSecond, maxDocumentsPerPeer + controlMessagesPerSecond, now),
+      malformed: new WindowCount(MALFORMED_TOLERANCE.messages, MALFORMED_TOLERANCE.windowMs),
     }
     this.peers.set(peerId, peer)
     socket.peer = peer

@@ -4,7 +4,7 @@ import http, { type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
 import { WebSocketServer } from 'ws'
-import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
+import { CLOSE, MALFORMED_TOLERANCE, closeReason, type CloseKind } from '../../shared/close-codes.js'
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
 import { DEFAULT_PORT } from '../../shared/relay-node-options.js'
@@ -409,7 +409,13 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       return this.closeForCause(socket, 'limitReached', `more than ${this.limits.controlMessagesPerSecond} control messages per second`)
     }
     const decoded = decodeControlMessage(data, isBinary, this.limits.maxDocumentsPerPeer)
-    if (!decoded.ok) return this.closeForCause(socket, 'malformed', decoded.reason)
+    if (!decoded.ok) {
+      if (peer.malformed.exceeded()) {
+        const { messages, windowMs } = MALFORMED_TOLERANCE
+        return this.closeForCause(socket, 'malformed', `more than ${messages} in ${windowMs / 1000} s, last: ${decoded.reason}`)
+      }
+      return this.activity.ignored({ peerId: peer.id, address: peer.address, reason: decoded.reason })
+    }
     const message = decoded.message
     if (message.type === 'Join') {
       if (this.peers.join(peer, message.documentIds) === 'limit') {

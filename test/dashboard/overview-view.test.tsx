@@ -110,4 +110,11 @@ describe('overview', () => {
     const items = within(screen.getByRole('region', { name: 'Refusals' })).getAllByRole('listitem').map(item => item.textContent)
     expect(items).toEqual(['4 4429 limit reached', '1 4400 malformed message'])
   })
+
+  it('counts malformed messages it ignored, even when nothing was refused', () => {
+    const totals = { ...stateOf().stats!.totals, ignoredMessages: 3 }
+    render(<OverviewView state={stateOf({ totals })} now={NOW} />)
+    const items = within(screen.getByRole('region', { name: 'Refusals' })).getAllByRole('listitem').map(item => item.textContent)
+    expect(items).toEqual(['3 malformed messages ignored'])
+  })
 })

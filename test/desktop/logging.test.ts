@@ -63,7 +63,7 @@ describe('what the app logs', () => {
     expect(describeSettingsChange(DEFAULT_SETTINGS, DEFAULT_SETTINGS)).toBeUndefined()
   })
 
-  test('a running relay: its start, its notable events (refusals), its stop', async () => {
+  test('a running relay: its start, its notable events (an ignored message), its stop', async () => {
     const lines: string[] = []
     const port = await freePort()
     const lifecycle = new RelayLifecycle(nodeOptions({ port, advertise: false }), { startDiscovery: new RecordingDiscovery().start })
@@ -71,11 +71,11 @@ describe('what the app logs', () => {
     await lifecycle.start()
     const peer = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/alice')
     peer.socket.send('not msgpack')
-    await eventually(() => lines.some(line => line.includes('refusal')), 5_000, 'a refusal line')
+    await eventually(() => lines.some(line => line.includes('ignored')), 5_000, 'an ignored-message line')
     await lifecycle.quit()
     // Discovery's state comes first (in the app's words), then the relay's.
     expect(lines.slice(0, 2)).toEqual(['mDNS advertising: off (turned off in Settings)', `relay running: ws://127.0.0.1:${port}`])
-    expect(lines.find(line => line.includes('refusal'))).toMatch(/refusal 4400 malformed message.* peer=alice/)
+    expect(lines.find(line => line.includes('ignored'))).toMatch(/ignored control messages are binary MessagePack frames peer=alice/)
     expect(lines.at(-1)).toBe('relay stopped')
     expect(lines.filter(line => line.includes('peer-connect'))).toEqual([])
   })

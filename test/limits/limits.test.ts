@@ -6,7 +6,7 @@ import { once } from 'node:events'
 import { pack } from 'msgpackr'
 import { afterEach, describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
-import type { CloseKind } from '../../shared/close-codes.js'
+import { MALFORMED_TOLERANCE, type CloseKind } from '../../shared/close-codes.js'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { RelayEvent, RelaySnapshot } from '../../shared/relay-model.js'
 import type { RelayServer } from '../../src-main/relay/relay-server.js'
@@ -371,7 +371,7 @@ describe('refusal events', () => {
     await refusedUpgrade(peer(url, '/introduction/greedy'))
     // malformed, unknownPath
     const garbled = await open(url, '/introduction/garbled')
-    garbled.send(Buffer.from([0xc1]))
+    for (let i = 0; i <= MALFORMED_TOLERANCE.messages; i++) garbled.send(Buffer.from([0xc1]))
     await garbled.closed
     const lost = new RawPeer(url + '/nowhere')
     sockets.push(lost.socket)

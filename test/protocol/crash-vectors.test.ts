@@ -5,7 +5,7 @@
  */
 import { pack, unpack } from 'msgpackr'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CloseKind } from '../../shared/close-codes.js'
+import { MALFORMED_TOLERANCE, type CloseKind } from '../../shared/close-codes.js'
 import type { RelayServer } from '../../src-main/relay/relay-server.js'
 import {
   OP,
@@ -43,12 +43,28 @@ async function relayIsEmpty(): Promise<void> {
   expect(relay.snapshot().counts).toEqual({ peers: 0, documents: 0, pipesWaiting: 0, pipesLive: 0, sockets: 0 })
 }
 
-async function malformedControl(bytes: Buffer, binary = true): Promise<RawPeer> {
+const ignored = () => relay.snapshot().totals.ignoredMessages
+
+/**
+ * Sends one bad control frame after a good Join, then the same frame until the relay gives up: the
+ * first MALFORMED_TOLERANCE.messages are ignored with the socket left open and the Join kept, the
+ * next closes it with 4400.
+ */
+async function malformedControl(bytes: Buffer, why: string, binary = true): Promise<RawPeer> {
   const peerId = id('bad')
+  const doc = id('doc')
   const peer = await openPeer(url, `/introduction/${peerId}`)
-  peer.sendControl({ type: 'Join', documentIds: [id('doc')] })
+  peer.sendControl({ type: 'Join', documentIds: [doc] })
+  const before = ignored()
   peer.send(bytes, binary)
+  await eventually(() => ignored() === before + 1, 5_000, 'the bad frame to be ignored')
+  const event = relay.snapshot().events.filter(e => e.kind === 'ignored').at(-1)
+  expect(event).toMatchObject({ peerId, reason: expect.stringContaining(why) })
+  expect(peer.closeCode).toBeUndefined()
+  expect(relay.snapshot().peers.find(p => p.id === peerId)?.documents).toEqual([doc])
+  for (let i = 0; i < MALFORMED_TOLERANCE.messages; i++) peer.send(bytes, binary)
   await peer.closed
+  expect(ignored()).toBe(before + MALFORMED_TOLERANCE.messages)
   return peer
 }
 
@@ -76,20 +92,21 @@ describe('control messages that kill the published server', () => {
     ['{type:"Introduction"} (server-only)', pack({ type: 'Introduction', peerId: 'x', documentIds: ['d'] }), 'unknown type "Introduction"'],
     ['{type:"join"} (wrong case)', pack({ type: 'join', documentIds: ['d'] }), 'unknown type "join"'],
     ['a Join naming an id of 513 characters', pack({ type: 'Join', documentIds: ['x'.repeat(513)] }), 'Join.documentIds must hold non-empty strings'],
-  ])('closes 4400 on %s and keeps relaying', async (_name, bytes, why) => {
+  ])('ignores %s, closes 4400 when it keeps coming, and keeps relaying', async (_name, bytes, why) => {
     const before = refusals('malformed')
-    const peer = await malformedControl(bytes)
+    const peer = await malformedControl(bytes, why)
     expect(peer.closeCode).toBe(4400)
-    expect(peer.closeReason.startsWith(`malformed message: ${why}`), peer.closeReason).toBe(true)
+    expect(peer.closeReason.startsWith(`malformed message: more than ${MALFORMED_TOLERANCE.messages} in 10 s, last: ${why}`), peer.closeReason).toBe(true)
     expect(refusals('malformed')).toBe(before + 1)
     expect(({} as Record<string, unknown>).type).toBeUndefined()
     await relayIsEmpty()
     await assertRelayWorks(url)
   })
 
-  it('closes 4400 on a JSON text frame (v4 control messages are binary)', async () => {
-    const peer = await malformedControl(Buffer.from(JSON.stringify({ type: 'Join', documentIds: ['d'] })), false)
-    expect([peer.closeCode, peer.closeReason]).toEqual([4400, 'malformed message: control messages are binary MessagePack frames'])
+  it('ignores a JSON text frame (v4 control messages are binary), then closes 4400 when they keep coming', async () => {
+    const why = 'control messages are binary MessagePack frames'
+    const peer = await malformedControl(Buffer.from(JSON.stringify({ type: 'Join', documentIds: ['d'] })), why, false)
+    expect([peer.closeCode, peer.closeReason]).toEqual([4400, `malformed message: more than 5 in 10 s, last: ${why}`])
     await relayIsEmpty()
     await assertRelayWorks(url)
   })

@@ -5,6 +5,7 @@
  */
 import { unpack } from 'msgpackr'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MALFORMED_TOLERANCE } from '../../shared/close-codes.js'
 import { RelayServer } from '../../src-main/relay/relay-server.js'
 import { OP, RawFrameSocket, assertRelayWorks, connectTcp, upgradeReply } from '../helpers/frames.js'
 import { RawPeer, eventually, openPeer, startRelay, type Received } from '../helpers/relay.js'
@@ -140,13 +141,13 @@ describe('bug 2: a late close of an older introduction socket does not orphan th
 })
 
 describe('bug 4: a Join without documentIds is rejected, not stored as [undefined]', () => {
-  it('closes 4400, introduces nobody on a document named "undefined", and penalises the peer id', async () => {
+  it('ignores it, introduces nobody on a document named "undefined", and closes 4400 and penalises the peer id once they keep coming', async () => {
     const watcher = await peer('/introduction/watcher')
     watcher.sendControl({ type: 'Join', documentIds: ['undefined'] })
     const bad = await peer('/introduction/sloppy')
     bad.sendControl({ type: 'Join' })
-    await bad.closed
-    expect([bad.closeCode, bad.closeReason]).toEqual([4400, 'malformed message: Join.documentIds must be an array'])
+    await eventually(() => relay.snapshot().totals.ignoredMessages === 1, 5_000, 'the bad Join to be ignored')
+    expect(relay.snapshot().events.at(-1)).toMatchObject({ kind: 'ignored', peerId: 'sloppy', reason: 'Join.documentIds must be an array' })
 
     // Had the bad Join been stored, the watcher's first introduction would name "sloppy".
     const late = await peer('/introduction/late')
@@ -156,9 +157,13 @@ describe('bug 4: a Join without documentIds is rejected, not stored as [undefine
     expect(unpack((await late.waitForMessages(1))[0]!.data)).toEqual({ type: 'Introduction', peerId: 'watcher', documentIds: ['undefined'] })
     const snapshot = relay.snapshot()
     expect(snapshot.documents).toEqual([{ id: 'undefined', peers: expect.arrayContaining(['watcher', 'late']) }])
-    expect(snapshot.peers.map(p => p.id).sort()).toEqual(['late', 'watcher'])
+    expect(snapshot.peers.map(p => [p.id, p.documents]).sort()).toEqual([['late', ['undefined']], ['sloppy', []], ['watcher', ['undefined']]])
+    expect(bad.received).toEqual([])
 
-    // The peer id that sent it is refused before its socket opens, with a Retry-After.
+    for (let i = 0; i < MALFORMED_TOLERANCE.messages; i++) bad.sendControl({ type: 'Join' })
+    await bad.closed
+    expect([bad.closeCode, bad.closeReason]).toEqual([4400, 'malformed message: more than 5 in 10 s, last: Join.documentIds must be an array'])
+    // The peer id that sent them is refused before its socket opens, with a Retry-After.
     const reply = await upgradeReply(url, '/introduction/sloppy')
     expect(reply.status).toBe(429)
     expect(reply.headers['retry-after']).toBe('1')
@@ -176,18 +181,18 @@ describe('bug 4: a Join without documentIds is rejected, not stored as [undefine
     ['documentIds holds an array', { type: 'Join', documentIds: [['doc']] }, 'Join.documentIds must hold non-empty strings'],
     ['one good id and one bad', { type: 'Join', documentIds: ['doc', 1] }, 'Join.documentIds must hold non-empty strings'],
     ['Leave without documentIds', { type: 'Leave' }, 'Leave.documentIds must be an array'],
-  ])('rejects a control message where %s, joining nothing', async (_name, message, why) => {
+  ])('ignores a control message where %s, joining nothing', async (_name, message, why) => {
     const good = await peer('/introduction/good')
     good.sendControl({ type: 'Join', documentIds: ['doc'] })
     await eventually(() => relay.snapshot().documents.length === 1, 5_000, 'the good Join')
+    const before = relay.snapshot().totals.ignoredMessages
     const bad = await peer('/introduction/bad')
     bad.sendControl(message)
-    await bad.closed
-    expect(bad.closeCode).toBe(4400)
-    expect(bad.closeReason).toContain(`malformed message: ${why}`)
-    await eventually(() => relay.snapshot().peers.length === 1, 5_000, 'the bad peer to be gone')
+    await eventually(() => relay.snapshot().totals.ignoredMessages === before + 1, 5_000, 'the bad message to be ignored')
     const { peers, events } = relay.snapshot()
-    expect(peers.map(p => [p.id, p.documents])).toEqual([['good', ['doc']]])
+    expect(bad.closeCode).toBeUndefined()
+    expect(events.at(-1)).toMatchObject({ kind: 'ignored', peerId: 'bad', reason: expect.stringContaining(why) })
+    expect(peers.map(p => [p.id, p.documents]).sort()).toEqual([['bad', []], ['good', ['doc']]])
     // Events are recorded as things happen: a partly applied Join would show here.
     expect(events.filter(e => e.peerId === 'bad' && (e.kind === 'join' || e.kind === 'introduction'))).toEqual([])
     expect(events.filter(e => e.kind === 'introduction')).toEqual([])

@@ -57,7 +57,7 @@ export function OverviewView({ state, now }: OverviewProps) {
       </section>
       <AdvertisingCard advertising={model.advertising} />
       <AccessCard access={model.access} addresses={model.addresses} />
-      {stats.totals.refusals > 0 && <RefusalsCard byKind={stats.totals.refusalsByKind} />}
+      {(stats.totals.refusals > 0 || stats.totals.ignoredMessages > 0) && <RefusalsCard byKind={stats.totals.refusalsByKind} ignored={stats.totals.ignoredMessages} />}
     </div>
   )
 }
@@ -71,7 +71,7 @@ function Tile({ label, value }: { label: string; value: number }) {
   )
 }
 
-function RefusalsCard({ byKind }: { byKind: Partial<Record<CloseKind, number>> }) {
+function RefusalsCard({ byKind, ignored }: { byKind: Partial<Record<CloseKind, number>>; ignored: number }) {
   const kinds = (Object.entries(byKind) as [CloseKind, number][]).sort((a, b) => b[1] - a[1])
   return (
     <section className="card" aria-labelledby="refusals-heading">
@@ -82,6 +82,11 @@ function RefusalsCard({ byKind }: { byKind: Partial<Record<CloseKind, number>> }
             <span className="count">{formatCount(count)}</span> {CLOSE[kind].code} {CLOSE[kind].label}
           </li>
         ))}
+        {ignored > 0 && (
+          <li>
+            <span className="count">{formatCount(ignored)}</span> malformed messages ignored
+          </li>
+        )}
       </ul>
     </section>
   )

@@ -16,6 +16,7 @@ export interface ClientSocket {
   close(code?: number, reason?: string): void
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void
+  addEventListener(type: 'error', listener: (event: { message: string }) => void): void
 }
 
 export interface PeerEventPayload {
@@ -65,6 +66,11 @@ export interface PipeRecord {
   messages: AppMessage[]
   /** The close code the Client's socket saw, once it closed. */
   closeCode: number | undefined
+  /**
+   * A socket error, such as a reset when a relay process dies. The Client itself puts no error
+   * listener on pipe sockets, so without this one an application (and this test process) would crash.
+   */
+  error?: string
 }
 
 export interface TrackOptions {
@@ -118,6 +124,7 @@ export class TrackedClient {
       this.pipes.push(record)
       payload.socket.addEventListener('message', event => record.messages.push(asAppMessage(event.data)))
       payload.socket.addEventListener('close', event => (record.closeCode = event.code))
+      payload.socket.addEventListener('error', event => (record.error = event.message))
       track.onPeerConnect?.(payload, this)
     })
     client.on('peer-disconnect', ({ peerId, documentId }) => this.disconnects.push({ peerId, documentId }))
@@ -183,7 +190,7 @@ export class TrackedClient {
 }
 
 /** `eventually`, with a failure message that describes the state at the time of failure. */
-export async function until(check: () => boolean, timeoutMs: number, describeState: () => string): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, describeState: () => string): Promise<void> {
   try {
     await eventually(check, timeoutMs)
   } catch {

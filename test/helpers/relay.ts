@@ -126,9 +126,9 @@ export function nextEvent(relay: RelayServer, match: (event: RelayEvent) => bool
 }
 
 /** Polls `check` until it returns true, for state the relay reaches asynchronously. */
-export async function eventually(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise(resolve => setTimeout(resolve, 10))
   }

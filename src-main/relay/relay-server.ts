@@ -8,13 +8,14 @@ import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
 import { DEFAULT_PORT } from '../../shared/relay-node-options.js'
-import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface } from '../../shared/relay-model.js'
+import { advertisingOff, type AdvertisingView, type FrameMasking, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
 import { TokenFailures, TokenGate, isLanAddress, type AccessOptions } from './access.js'
 import { AddressBook, PenaltyBox, normalizeAddress } from './admission.js'
 import { offerUrls, type UrlOffer } from './addresses.js'
 import { defaultRouteInterfaces } from './default-route.js'
+import { detectFrameMasking } from './frame-masking.js'
 import { decodeControlMessage } from './control-messages.js'
 import { serveHttp } from './http-pages.js'
 import { refuseHttp } from './http-refusal.js'
@@ -93,6 +94,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly pipeServer: WebSocketServer
   private readonly httpServer: http.Server
   private readonly startedAt = Date.now()
+  private readonly masking: FrameMasking = detectFrameMasking()
   private address: ListeningAddress | undefined
   private cachedOffer: { at: number; offer: UrlOffer } | undefined
   private pingTimer: NodeJS.Timeout | undefined
@@ -275,6 +277,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       advertising: this.advertising,
       access: { tokenRequired: this.tokenGate !== undefined, allowPublic: this.allowPublic },
       addresses: this.addresses.views(),
+      masking: this.masking,
     }
   }
 
@@ -285,6 +288,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       protocol: WIRE_PROTOCOL,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       counts: this.counts(),
+      masking: this.masking,
     }
   }
 

@@ -5,6 +5,7 @@
 import { createRpc } from '../rpc.js'
 import type { Metrics, Probe, Scenario, ServerStats } from '../types.js'
 import { churnPeers, churnPipes } from './churn.js'
+import { introductionBurst } from './burst.js'
 import { introductionsInPairs, introductionsOnOneDocument } from './introductions.js'
 import { latency } from './latency.js'
 import { memory } from './memory.js'
@@ -33,6 +34,8 @@ const rpc = createRpc(process, {
         return latency(url, probe, scenario)
       case 'intro-pairs':
         return introductionsInPairs(url, probe, scenario)
+      case 'intro-burst':
+        return introductionBurst(url, probe, scenario)
       case 'intro-one-doc':
         return introductionsOnOneDocument(url, probe, scenario)
       case 'churn-peers':

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import type { Metrics, Probe, ScenarioOf } from '../types.js'
-import type { BurstOrder, BurstResult } from './burst-opener.js'
+import type { BurstOrder, BurstResult } from './burst-sockets.js'
 import { mark, percentile } from './measure.js'
 import { closeAll, openPipe, sleep, uniqueTag } from './sockets.js'
 

@@ -357,7 +357,6 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       socket.answeredPing = true
       this.pipes.forward(socket, data, isBinary)
     })
-    socket.on('close', (code: number, reason: Buffer) => this.pipes.closed(socket, code, reason.toString()))
     this.pipes.open(socket, route.localPeerId, route.remotePeerId, route.documentId)
   }
 
@@ -377,8 +376,11 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.sockets.add(socket)
     this.addresses.add(address)
     this.activity.totals.connectionsAccepted++
+    // One listener per event for every route (each costs at every connection and every emit):
+    // the pong readies a new pipe socket, the close reaches the peer or pipe the socket belongs to.
     socket.on('pong', () => {
       socket.answeredPing = true
+      if (socket.pipeSide) this.pipes.ponged(socket.pipeSide)
     })
     // ws has already closed the socket with a code and reason (see RelaySocket.close). An error on
     // a socket the relay was already closing for another reason was counted then.
@@ -391,16 +393,18 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
         reason: `${reason} (${error.message})`,
       })
     })
-    socket.on('close', () => {
+    socket.on('close', (code: number, reasonBytes: Buffer) => {
       this.sockets.delete(socket)
       this.addresses.remove(address)
+      const reason = reasonBytes.toString()
+      this.peers.unregister(socket, code, reason)
+      this.pipes.closed(socket, code, reason)
     })
     return socket
   }
 
   private onIntroduction(socket: RelaySocket, peerId: string): void {
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onControlMessage(socket, data, isBinary))
-    socket.on('close', (code: number, reason: Buffer) => this.peers.unregister(socket, code, reason.toString()))
     this.peers.register(peerId, socket)
   }
 

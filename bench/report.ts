@@ -106,7 +106,7 @@ export function printReport(report: Report) {
   lines.push('')
   lines.push(pad('', 44) + columns.map(c => padLeft(c, 15)).join('') + '  target')
 
-  for (const measurement of report.plan.filter(m => !m.monitoring)) {
+  for (const measurement of report.plan.filter(m => !m.monitoring && !m.desktop)) {
     const byVariant = report.outcomes.get(measurement.id)
     if (!byVariant) continue
     lines.push(measurement.title + busyNote(byVariant) + failures(byVariant))
@@ -133,6 +133,20 @@ export function printReport(report: Report) {
         const change = a !== undefined && b !== undefined ? (view.better === 'higher' ? a / b - 1 : b / a - 1) : NaN
         const cells = [format(a, view.unit), format(b, view.unit), Number.isFinite(change) ? `${(change * 100).toFixed(1)}%` : '—']
         lines.push(pad(`  ${view.label}`, 44) + cells.map(c => padLeft(c, 12)).join('') + (Number.isFinite(change) ? `  ${change <= 0.05 ? 'ok' : 'MISS'} ≤ 5%` : ''))
+      }
+    }
+  }
+
+  const desktop = report.plan.filter(m => m.desktop && report.outcomes.has(m.id))
+  if (desktop.length > 0) {
+    lines.push('')
+    lines.push('The relay as the desktop app hosts it (RelayLifecycle, activity log, a window subscribed to the feed), bufferutil')
+    for (const measurement of desktop) {
+      const byVariant = report.outcomes.get(measurement.id)!
+      const med = medians(byVariant.get('desktop'))
+      lines.push(measurement.title + busyNote(byVariant) + failures(byVariant))
+      for (const view of measurement.show) {
+        lines.push(pad(`  ${view.label}`, 44) + padLeft(format(med?.[view.key], view.unit), 15) + '  ' + verdict(view, med?.[view.key], { native: undefined, js: undefined }))
       }
     }
   }

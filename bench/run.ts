@@ -23,7 +23,7 @@ const MEASUREMENT_TIMEOUT_MS = 120_000
 const REPEAT_ABOVE_OTHER_CPU_PCT = 40
 let repeatBudgetMs = 60_000
 /** The published relay is left out unless asked for: the targets compare with the raw relay, and five contenders would not fit ten minutes. */
-const DEFAULT_CONTENDERS: ContenderName[] = ['raw-js', 'raw', 'switchboard', 'switchboard-js']
+const DEFAULT_CONTENDERS: ContenderName[] = ['raw-js', 'raw', 'switchboard', 'switchboard-js', 'desktop']
 
 const args = process.argv.slice(2)
 const option = (name: string) => {
@@ -82,7 +82,8 @@ function variantsFor(measurement: Measurement, round: number): Variant[] {
     ]
     return round % 2 === 0 ? pair : pair.reverse()
   }
-  const taking = measurement.maskingMatters ? contenders : contenders.filter(name => CONTENDERS[name].masking === 'native')
+  const servers = contenders.filter(name => (name === 'desktop') === (measurement.desktop ?? false))
+  const taking = measurement.maskingMatters ? servers : servers.filter(name => CONTENDERS[name].masking === 'native')
   // Rotating the order each round spreads any drift of the machine over all contenders.
   const order = taking.map((_, i) => taking[(i + round) % taking.length]!)
   return order.map(name => ({ key: name, contender: name, monitoring: false }))

@@ -3,7 +3,7 @@
 import type { FrameMasking } from '../shared/relay-model.js'
 
 /** Which relay a server process runs. */
-export type RelayKind = 'raw' | 'published' | 'switchboard'
+export type RelayKind = 'raw' | 'published' | 'switchboard' | 'desktop'
 
 /**
  * The contenders: a relay, and how ws unmasks frames in its process ('js': started with
@@ -15,6 +15,8 @@ export const CONTENDERS = {
   published: { relay: 'published', masking: 'native' },
   switchboard: { relay: 'switchboard', masking: 'native' },
   'switchboard-js': { relay: 'switchboard', masking: 'js' },
+  /** This relay hosted as the desktop app's main process hosts it; measured for its event-loop delay. */
+  desktop: { relay: 'desktop', masking: 'native' },
 } as const satisfies Record<string, { relay: RelayKind; masking: FrameMasking }>
 export type ContenderName = keyof typeof CONTENDERS
 
@@ -27,12 +29,16 @@ export interface ServerStats {
   heapUsed: number
   external: number
   arrayBuffers: number
+  /** Event-loop delay since the previous stats, from processes that watch it (the desktop host). */
+  loopDelay?: { p50Ms: number; p99Ms: number; maxMs: number; busyP50Ms: number; busyP99Ms: number; busyMaxMs: number }
 }
 
 export type Scenario =
   /** `window`: messages in flight per pipe each way; by default as many as keep 8 MiB in flight in all (2 to 64). */
   | { kind: 'throughput'; pairs: number; size: number; warmupMs: number; durationMs: number; window?: number }
   | { kind: 'latency'; size: number; rate: number; warmupMs: number; durationMs: number }
+  /** A steady paced load: `bytesPerSecond` in all, spread over the pipes, half each way. */
+  | { kind: 'steady'; pairs: number; size: number; bytesPerSecond: number; warmupMs: number; durationMs: number }
   | { kind: 'intro-pairs'; peers: number }
   | { kind: 'intro-burst'; sockets: number; addresses: number; concurrency: number; quietMs: number }
   | { kind: 'intro-one-doc'; peers: number }

@@ -10,6 +10,7 @@ import { introductionsInPairs, introductionsOnOneDocument } from './introduction
 import { latency } from './latency.js'
 import { memory } from './memory.js'
 import { stalledReader } from './stalled-reader.js'
+import { steady } from './steady.js'
 import { throughput } from './throughput.js'
 
 if (!process.send) {
@@ -32,6 +33,8 @@ const rpc = createRpc(process, {
         return throughput(url, probe, scenario)
       case 'latency':
         return latency(url, probe, scenario)
+      case 'steady':
+        return steady(url, probe, scenario)
       case 'intro-pairs':
         return introductionsInPairs(url, probe, scenario)
       case 'intro-burst':

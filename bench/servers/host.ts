@@ -1,7 +1,8 @@
 /**
  * Entry point of a server child process for the other contenders (the raw ws relay, the published
- * relay): starts one and answers the orchestrator's questions about this process's CPU time and
- * memory. Bundled and run with plain node and --expose-gc.
+ * relay, this relay hosted as the desktop app hosts it): starts one and answers the orchestrator's
+ * questions about this process's CPU time and memory (and, for the desktop host, its event-loop
+ * delay). Bundled and run with plain node and --expose-gc.
  */
 import { detectFrameMasking } from '../../src-main/relay/frame-masking.js'
 import type { RelayKind } from '../types.js'
@@ -11,6 +12,7 @@ import { answerStatsQuestions } from './process-stats.js'
 const launchers: Partial<Record<RelayKind, () => Promise<RelayHandle>>> = {
   raw: async () => (await import('./raw-relay.js')).startRawRelay(),
   published: async () => (await import('./published-relay.js')).startPublishedRelay(),
+  desktop: async () => (await import('./desktop-relay.js')).startDesktopRelay(),
 }
 
 const name = process.argv[2] as RelayKind
@@ -29,7 +31,7 @@ answerStatsQuestions({
     await relay?.close()
     setImmediate(() => process.exit(0))
   },
-})
+}, { watchEventLoop: name === 'desktop' })
 
 try {
   relay = await launch()

@@ -16,6 +16,8 @@ import { createRpc, type Handlers, type Rpc } from './rpc.js'
 const BENCH_ENTRIES = {
   host: 'bench/servers/host.ts',
   worker: 'bench/load/worker.ts',
+  // A worker thread of the load generator, found beside worker.mjs.
+  'burst-opener': 'bench/load/burst-opener.ts',
   'relay-agent': 'bench/servers/relay-agent.ts',
   'dashboard-scale': 'bench/dashboard-scale.ts',
 } as const
@@ -51,16 +53,20 @@ export interface ChildOptions {
   cpu?: string
   nodeFlags?: string[]
   handlers?: Handlers
+  /** Variables set (or, when undefined, removed) on top of the orchestrator's environment. */
+  env?: Record<string, string | undefined>
 }
 
 /** Runs the JavaScript file `script` with plain node; stdout is piped when `pipeStdout` is set. */
 export function startChild(script: string, args: string[], options: ChildOptions & { pipeStdout?: boolean } = {}): Child {
   const node = [...(options.nodeFlags ?? []), script, ...args]
   const [command, argv] = options.cpu ? ['taskset', ['-c', options.cpu, process.execPath, ...node]] : [process.execPath, node]
-  const child = spawn(command, argv, {
-    stdio: ['ignore', options.pipeStdout ? 'pipe' : 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
-  })
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1' }
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key]
+    else env[key] = value
+  }
+  const child = spawn(command, argv, { stdio: ['ignore', options.pipeStdout ? 'pipe' : 'inherit', 'inherit', 'ipc'], env })
   const rpc = createRpc(child, options.handlers ?? {})
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
   exited.then(() => rpc.failAll(`child ${script} ${args.join(' ')} exited`))

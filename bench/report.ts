@@ -64,13 +64,16 @@ function format(value: number | undefined, unit: Unit): string {
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '—' : (a / b).toFixed(2)
 
-function verdict(view: MetricView, ours: number | undefined, raw: number | undefined): string {
+function verdict(view: MetricView, ours: number | undefined, raw: { native: number | undefined; js: number | undefined }): string {
   if (ours === undefined || !Number.isFinite(ours)) return ''
   const checks: boolean[] = []
   const goals: string[] = []
-  if (view.vsRaw && raw !== undefined && Number.isFinite(raw)) {
-    checks.push(view.better === 'higher' ? ours >= raw : ours <= raw)
-    goals.push(view.better === 'higher' ? '≥ raw' : '≤ raw')
+  for (const baseline of ['js', 'native'] as const) {
+    const bound = view.vsRaw?.[baseline]
+    const base = raw[baseline]
+    if (bound === undefined || base === undefined || !Number.isFinite(base)) continue
+    checks.push(view.better === 'higher' ? ours >= bound * base : ours <= bound * base)
+    goals.push(`${view.better === 'higher' ? '≥' : '≤'} ${bound === 1 ? '' : `${bound.toFixed(2)}× `}${baseline === 'js' ? 'raw-js' : 'raw'}`)
   }
   if (view.max !== undefined) {
     checks.push(ours <= view.max)
@@ -83,24 +86,36 @@ function verdict(view: MetricView, ours: number | undefined, raw: number | undef
 const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length))
 const padLeft = (text: string, width: number) => (text.length >= width ? text : ' '.repeat(width - text.length) + text)
 
+/** Columns in this order, for the contenders in the run. */
+const COLUMN_ORDER: ContenderName[] = ['raw-js', 'raw', 'published', 'switchboard-js', 'switchboard']
+/** Ratio columns: [label, numerator, denominator]; "ours" is this relay with bufferutil. */
+const RATIOS: [string, ContenderName, ContenderName][] = [
+  ['ours/raw', 'switchboard', 'raw'],
+  ['ours/raw-js', 'switchboard', 'raw-js'],
+  ['js/raw-js', 'switchboard-js', 'raw-js'],
+  ['ours/pub', 'switchboard', 'published'],
+]
+
 export function printReport(report: Report) {
   const has = (name: ContenderName) => report.contenders.includes(name)
-  const columns = ['raw', 'published', 'switchboard', 'ours/raw', 'ours/pub']
+  const shown = COLUMN_ORDER.filter(has)
+  const ratios = RATIOS.filter(([, a, b]) => has(a) && has(b))
+  const columns = [...shown, ...ratios.map(([label]) => label)]
   const lines: string[] = []
   lines.push(`Relay benchmark — medians of ${report.rounds} round(s)${report.quick ? ' (QUICK: reduced sizes)' : ''}; node ${process.version}, ${cpus().length} cores, ${report.pinning ? `server pinned to core ${report.pinning.server}, load generator to core ${report.pinning.load}` : 'no CPU pinning'}`)
   lines.push('')
-  lines.push(pad('', 44) + columns.map(c => padLeft(c, 12)).join('') + '  target')
+  lines.push(pad('', 44) + columns.map(c => padLeft(c, 15)).join('') + '  target')
 
-  for (const measurement of report.plan.filter(m => !m.monitoring)) {
+  for (const measurement of report.plan.filter(m => !m.monitoring && !m.desktop)) {
     const byVariant = report.outcomes.get(measurement.id)
     if (!byVariant) continue
     lines.push(measurement.title + busyNote(byVariant) + failures(byVariant))
     const med = Object.fromEntries(report.contenders.map(name => [name, medians(byVariant.get(name))]))
     for (const view of measurement.show) {
       const value = (name: ContenderName) => (has(name) ? med[name]?.[view.key] : undefined)
-      const [raw, published, ours] = [value('raw'), value('published'), value('switchboard')]
-      const cells = [format(raw, view.unit), format(published, view.unit), format(ours, view.unit), ratio(ours, raw), ratio(ours, published)]
-      lines.push(pad(`  ${view.label}`, 44) + cells.map(c => padLeft(c, 12)).join('') + '  ' + verdict(view, ours, raw))
+      const cells = [...shown.map(name => format(value(name), view.unit)), ...ratios.map(([, a, b]) => ratio(value(a), value(b)))]
+      const target = verdict(view, value('switchboard'), { native: value('raw'), js: value('raw-js') })
+      lines.push(pad(`  ${view.label}`, 44) + cells.map(c => padLeft(c, 15)).join('') + '  ' + target)
     }
   }
 
@@ -118,6 +133,20 @@ export function printReport(report: Report) {
         const change = a !== undefined && b !== undefined ? (view.better === 'higher' ? a / b - 1 : b / a - 1) : NaN
         const cells = [format(a, view.unit), format(b, view.unit), Number.isFinite(change) ? `${(change * 100).toFixed(1)}%` : '—']
         lines.push(pad(`  ${view.label}`, 44) + cells.map(c => padLeft(c, 12)).join('') + (Number.isFinite(change) ? `  ${change <= 0.05 ? 'ok' : 'MISS'} ≤ 5%` : ''))
+      }
+    }
+  }
+
+  const desktop = report.plan.filter(m => m.desktop && report.outcomes.has(m.id))
+  if (desktop.length > 0) {
+    lines.push('')
+    lines.push('The relay as the desktop app hosts it (RelayLifecycle, activity log, a window subscribed to the feed), bufferutil')
+    for (const measurement of desktop) {
+      const byVariant = report.outcomes.get(measurement.id)!
+      const med = medians(byVariant.get('desktop'))
+      lines.push(measurement.title + busyNote(byVariant) + failures(byVariant))
+      for (const view of measurement.show) {
+        lines.push(pad(`  ${view.label}`, 44) + padLeft(format(med?.[view.key], view.unit), 15) + '  ' + verdict(view, med?.[view.key], { native: undefined, js: undefined }))
       }
     }
   }

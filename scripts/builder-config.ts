@@ -4,7 +4,7 @@
  * schema knows: every target, the hardened fuses, the macOS network keys, icons that exist, and
  * files that cover what the app loads. `npm run check:builder-config`; CI and the tests run it.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, lstatSync, readFileSync, readdirSync, type Stats } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -22,6 +22,18 @@ const { getConfig, validateConfiguration } = builderRequire('app-builder-lib/out
   validateConfiguration(config: Configuration, debugLogger: unknown): Promise<void>
 }
 const { DebugLogger } = builderRequire('builder-util') as { DebugLogger: new (enabled: boolean) => unknown }
+const { FileMatcher } = builderRequire('app-builder-lib/out/fileMatcher') as {
+  FileMatcher: new (from: string, to: string, expand: (pattern: string) => string, patterns: string[]) => {
+    createFilter(): (file: string, stat: Stats & { moduleFullFilePath?: string }) => boolean
+  }
+}
+
+/**
+ * ws unmasks frames with bufferutil's prebuilt binary when it loads; Electron cannot dlopen a .node
+ * file from inside the asar, so each must be unpacked. Every platform and arch an installer targets
+ * needs its prebuild in the package.
+ */
+export const NATIVE_PREBUILDS = { package: 'bufferutil', platforms: ['linux-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-ia32'] } as const
 
 export const REQUIRED_FUSES = {
   runAsNode: false,
@@ -69,6 +81,30 @@ export function appRequirementProblems(config: Configuration, projectDir = REPO_
   }
   const { main } = JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as { main?: string }
   if (main !== MAIN_BUNDLE) problems.push(`package.json "main" must be ${MAIN_BUNDLE}, is ${String(main)}`)
+  problems.push(...nativePrebuildProblems(config, projectDir))
+  return problems
+}
+
+/**
+ * The installed prebuilds, matched against asarUnpack by electron-builder's own matcher, under the
+ * path electron-builder gives a dependency's file (node_modules/<package>/...).
+ */
+function nativePrebuildProblems(config: Configuration, projectDir: string): string[] {
+  const packageDir = `node_modules/${NATIVE_PREBUILDS.package}`
+  const prebuilds = path.join(projectDir, packageDir, 'prebuilds')
+  if (!existsSync(prebuilds)) return [`${packageDir}/prebuilds is missing: run npm install`]
+  const problems: string[] = []
+  const unpack = new FileMatcher(projectDir, projectDir, pattern => pattern, [config.asarUnpack ?? []].flat()).createFilter()
+  for (const platform of NATIVE_PREBUILDS.platforms) {
+    const dir = path.join(prebuilds, platform)
+    const binaries = existsSync(dir) ? readdirSync(dir).filter(name => name.endsWith('.node')) : []
+    if (binaries.length === 0) problems.push(`${packageDir} has no prebuild for ${platform}`)
+    for (const name of binaries) {
+      const relative = `${packageDir}/prebuilds/${platform}/${name}`
+      const stat = Object.assign(lstatSync(path.join(dir, name)), { moduleFullFilePath: relative })
+      if (!unpack(path.join(dir, name), stat)) problems.push(`asarUnpack does not cover ${relative}: Electron cannot load it from inside the asar`)
+    }
+  }
   return problems
 }
 

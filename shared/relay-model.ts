@@ -100,6 +100,9 @@ export interface RelayEvent {
   refusal?: CloseKind
 }
 
+/** How ws unmasks incoming frames: 'native' (bufferutil or Node's own) or 'js' (pure JavaScript, slower on large messages). */
+export type FrameMasking = 'native' | 'js'
+
 export interface RelayCounts {
   peers: number
   documents: number
@@ -150,6 +153,7 @@ export interface RelaySnapshot {
   access: AccessView
   /** Addresses connected now or refused recently, most recently refused first. */
   addresses: AddressView[]
+  masking: FrameMasking
 }
 
 /**
@@ -204,6 +208,7 @@ export interface RelayHealth {
   protocol: string
   uptimeSeconds: number
   counts: RelayCounts
+  masking: FrameMasking
 }
 
 /**

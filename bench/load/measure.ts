@@ -1,6 +1,6 @@
 /** Turning counters sampled at the start and end of a window into rates and per-unit costs. */
 import { readFileSync } from 'node:fs'
-import type { Probe, ServerStats } from '../types.js'
+import type { Metrics, Probe, ServerStats } from '../types.js'
 
 export interface Mark {
   at: number
@@ -36,7 +36,7 @@ export async function mark(probe: Probe, count: () => number): Promise<Mark> {
  * load either can lag by milliseconds. So CPU per unit is the server's CPU rate (on its own clock)
  * over the unit rate (on the load generator's clock), which is immune to that skew.
  */
-export function windowMetrics(start: Mark, end: Mark, unit: string) {
+export function windowMetrics(start: Mark, end: Mark, unit: string): Metrics {
   const seconds = (end.at - start.at) / 1000
   const rate = (end.count - start.count) / seconds
   const serverCpuPerSecondUs = (end.server.cpuUs - start.server.cpuUs) / ((end.server.at - start.server.at) / 1000)
@@ -47,6 +47,8 @@ export function windowMetrics(start: Mark, end: Mark, unit: string) {
     serverCpuPct: serverCpuPerSecondUs / 1e4,
     loadCpuPct: (loadCpuUs / 1e6 / seconds) * 100,
     otherCpuPct: otherCpuPct(start, end),
+    // The server's event-loop delay over the window (it restarts its histogram at every stats).
+    ...(end.server.loopDelay ? prefixed('loop', end.server.loopDelay) : {}),
   }
 }
 
@@ -58,6 +60,7 @@ export function otherCpuPct(start: Mark, end: Mark): number {
 }
 
 const capitalise = (word: string) => word.charAt(0).toUpperCase() + word.slice(1)
+const prefixed = (prefix: string, figures: Record<string, number>) => Object.fromEntries(Object.entries(figures).map(([key, value]) => [prefix + capitalise(key), value]))
 
 export const percentile = (sorted: Float64Array | number[], p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!

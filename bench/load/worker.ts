@@ -5,10 +5,12 @@
 import { createRpc } from '../rpc.js'
 import type { Metrics, Probe, Scenario, ServerStats } from '../types.js'
 import { churnPeers, churnPipes } from './churn.js'
+import { introductionBurst } from './burst.js'
 import { introductionsInPairs, introductionsOnOneDocument } from './introductions.js'
 import { latency } from './latency.js'
 import { memory } from './memory.js'
 import { stalledReader } from './stalled-reader.js'
+import { steady } from './steady.js'
 import { throughput } from './throughput.js'
 
 if (!process.send) {
@@ -31,8 +33,12 @@ const rpc = createRpc(process, {
         return throughput(url, probe, scenario)
       case 'latency':
         return latency(url, probe, scenario)
+      case 'steady':
+        return steady(url, probe, scenario)
       case 'intro-pairs':
         return introductionsInPairs(url, probe, scenario)
+      case 'intro-burst':
+        return introductionBurst(url, probe, scenario)
       case 'intro-one-doc':
         return introductionsOnOneDocument(url, probe, scenario)
       case 'churn-peers':

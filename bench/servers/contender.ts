@@ -4,7 +4,8 @@
  * in the bench's own host process (bundled too).
  */
 import { RELAY_BUNDLE, benchBundle, pinning, startChild, stopChild, type Child } from '../processes.js'
-import type { ContenderName, ServerStats } from '../types.js'
+import type { FrameMasking, RelayHealth } from '../../shared/relay-model.js'
+import { CONTENDERS, type ContenderName, type ServerStats } from '../types.js'
 
 export interface RunningServer {
   name: ContenderName
@@ -33,27 +34,36 @@ const RELAY_ARGS = [
 const LISTENING = /listening on (ws:\/\/\S+)/
 
 export async function startServer(name: ContenderName, options: ServerOptions = {}): Promise<RunningServer> {
+  const { relay, masking } = CONTENDERS[name]
   const nodeFlags = ['--expose-gc']
   if (options.cpuProfileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}/${name}`)
-  const ours = name === 'switchboard'
+  const env = { WS_NO_BUFFER_UTIL: masking === 'js' ? '1' : undefined }
+  const ours = relay === 'switchboard'
   const child: Child = ours
-    ? startChild(RELAY_BUNDLE, RELAY_ARGS, { cpu: pinning?.server, nodeFlags: [...nodeFlags, '--import', benchBundle('relay-agent')], pipeStdout: true })
-    : startChild(benchBundle('host'), [name], { cpu: pinning?.server, nodeFlags })
-  const url = await new Promise<string>((resolve, reject) => {
+    ? startChild(RELAY_BUNDLE, RELAY_ARGS, { cpu: pinning?.server, nodeFlags: [...nodeFlags, '--import', benchBundle('relay-agent')], pipeStdout: true, env })
+    : startChild(benchBundle('host'), [relay], { cpu: pinning?.server, nodeFlags, env })
+  const started = new Promise<{ url: string; masking?: FrameMasking }>((resolve, reject) => {
     if (ours) {
       let printed = ''
       child.process.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
         printed += chunk
         const match = LISTENING.exec(printed)
-        if (match) resolve(match[1]!)
+        if (match) resolve({ url: match[1]! })
       })
     }
-    child.process.on('message', (message: { ready?: string; failed?: string }) => {
-      if (message.ready) resolve(message.ready)
+    child.process.on('message', (message: { ready?: string; masking?: FrameMasking; failed?: string }) => {
+      if (message.ready) resolve({ url: message.ready, masking: message.masking })
       if (message.failed) reject(new Error(`${name} relay failed to start: ${message.failed}`))
     })
     child.exited.then(code => reject(new Error(`${name} relay exited with code ${code} before it was ready`)))
   })
+  const { url, masking: reported } = await started
+  // A contender that does not unmask as its name says would make every ratio a lie.
+  const actual = reported ?? ((await (await fetch(`${url.replace(/^ws/, 'http')}/health`)).json()) as RelayHealth).masking
+  if (actual !== masking) {
+    await stopChild(child)
+    throw new Error(`${name} should unmask frames in ${masking} but its process uses ${actual}`)
+  }
   return {
     name,
     url,

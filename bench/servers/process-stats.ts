@@ -4,14 +4,18 @@
  * (monitoring, shutdown). Needs --expose-gc for the GC figures.
  */
 import { createRpc, type Handlers } from '../rpc.js'
+import { LoopWatch } from './loop-watch.js'
 import type { ServerStats } from '../types.js'
 
 const gc = (globalThis as { gc?: () => void }).gc
+
+let loopWatch: LoopWatch | undefined
 
 function stats(): ServerStats {
   const cpu = process.cpuUsage()
   const memory = process.memoryUsage()
   return {
+    ...(loopWatch ? { loopDelay: loopWatch.take() } : {}),
     at: performance.now(),
     cpuUs: cpu.user + cpu.system,
     rss: memory.rss,
@@ -21,7 +25,11 @@ function stats(): ServerStats {
   }
 }
 
-export function answerStatsQuestions(contender: { monitoring(on: boolean, url: string): Promise<void>; shutdown(): Promise<void> } & Handlers): void {
+export function answerStatsQuestions(
+  contender: { monitoring(on: boolean, url: string): Promise<void>; shutdown(): Promise<void> } & Handlers,
+  { watchEventLoop = false } = {},
+): void {
+  if (watchEventLoop) loopWatch = new LoopWatch()
   createRpc(process, {
     ...contender,
     stats,

@@ -30,11 +30,20 @@ for (const [network, prefix] of [
 }
 
 export function isLanAddress(address: string): boolean {
-  const bare = address.split('%')[0]!
-  if (isIPv4(bare)) return lanRanges.check(bare, 'ipv4')
-  if (isIPv6(bare)) return lanRanges.check(bare, 'ipv6')
-  return false
+  let lan = lanVerdicts.get(address)
+  if (lan === undefined) {
+    const bare = address.split('%')[0]!
+    lan = isIPv4(bare) ? lanRanges.check(bare, 'ipv4') : isIPv6(bare) ? lanRanges.check(bare, 'ipv6') : false
+    lanVerdicts.set(address, lan)
+  }
+  return lan
 }
+
+/**
+ * Every connection is checked, and BlockList builds a SocketAddress for each check: a burst from a
+ * few hosts would pay that thousands of times for the same answer.
+ */
+const lanVerdicts = new RecentMap<string, boolean>(1024)
 
 /** Compares candidates with the token in constant time, whatever their length. */
 export class TokenGate {

@@ -94,7 +94,7 @@ export class PeerRegistry {
     return peer
   }
 
-  /** Called for every closing introduction socket; a socket that was already replaced changes nothing. */
+  /** Called for every closing socket; one that is not (or no longer) a registered peer's changes nothing. */
   unregister(socket: RelaySocket, code: number, reason: string): void {
     const peer = socket.peer
     if (!peer || this.peers.get(peer.id) !== peer) return

@@ -65,9 +65,14 @@ export class PipeRegistry {
   open(socket: RelaySocket, from: string, to: string, documentId: string, now = Date.now()): void {
     this.closeStale(from, to, documentId)
     const partner = this.waiting.get(pipeKey(to, from, documentId))
-    const side = partner ? this.connect(partner, socket, now) : this.wait(socket, from, to, documentId, now)
-    socket.once('pong', () => this.markReady(side))
+    if (partner) this.connect(partner, socket, now)
+    else this.wait(socket, from, to, documentId, now)
     socket.ping()
+  }
+
+  /** A pipe socket answered a ping: the first answer makes it ready to be sent to. */
+  ponged(side: PipeSide): void {
+    if (side.state === 'awaiting-pong') this.markReady(side)
   }
 
   /** The hot path: one call per message on a pipe socket. */
@@ -112,7 +117,7 @@ export class PipeRegistry {
     for (const tcp of corked) tcp.uncork()
   }
 
-  /** Every pipe socket's close lands here; the other side is closed to match. */
+  /** Every socket's close lands here; a pipe socket's other side is closed to match. */
   closed(socket: RelaySocket, code: number, reason: string): void {
     const side = socket.pipeSide
     if (!side) return
@@ -206,7 +211,7 @@ export class PipeRegistry {
     this.reintroduce(b.peerId, a.peerId, pipe.documentId)
   }
 
-  private wait(socket: RelaySocket, from: string, to: string, documentId: string, now: number): PipeSide {
+  private wait(socket: RelaySocket, from: string, to: string, documentId: string, now: number): void {
     const key = pipeKey(from, to, documentId)
     const earlier = this.waiting.get(key)
     if (earlier) {
@@ -219,10 +224,9 @@ export class PipeRegistry {
     pipe.sides[0].attach(socket)
     this.waiting.set(key, pipe)
     this.activity.record({ kind: 'pipe-waiting', peerId: from, otherPeerId: to, documentIds: [documentId] })
-    return pipe.sides[0]
   }
 
-  private connect(pipe: Pipe, socket: RelaySocket, now: number): PipeSide {
+  private connect(pipe: Pipe, socket: RelaySocket, now: number): void {
     this.waiting.delete(pipe.key)
     clearTimeout(pipe.holdTimer)
     pipe.holdTimer = undefined
@@ -240,7 +244,6 @@ export class PipeRegistry {
     })
     // What the first side sent while waiting goes out once this socket answers its first ping.
     this.flush(first)
-    return second
   }
 
   /** The side's socket answered its first ping (or sent something), so it may be sent to. */

@@ -8,13 +8,14 @@ import { CLOSE, MALFORMED_TOLERANCE, closeReason, type CloseKind } from '../../s
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
 import { DEFAULT_PORT } from '../../shared/relay-node-options.js'
-import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface } from '../../shared/relay-model.js'
+import { advertisingOff, type AdvertisingView, type FrameMasking, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
 import { TokenFailures, TokenGate, isLanAddress, type AccessOptions } from './access.js'
 import { AddressBook, PenaltyBox, normalizeAddress } from './admission.js'
 import { offerUrls, type UrlOffer } from './addresses.js'
 import { defaultRouteInterfaces } from './default-route.js'
+import { detectFrameMasking } from './frame-masking.js'
 import { decodeControlMessage } from './control-messages.js'
 import { serveHttp } from './http-pages.js'
 import { refuseHttp } from './http-refusal.js'
@@ -93,6 +94,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly pipeServer: WebSocketServer
   private readonly httpServer: http.Server
   private readonly startedAt = Date.now()
+  private readonly masking: FrameMasking = detectFrameMasking()
   private address: ListeningAddress | undefined
   private cachedOffer: { at: number; offer: UrlOffer } | undefined
   private pingTimer: NodeJS.Timeout | undefined
@@ -275,6 +277,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       advertising: this.advertising,
       access: { tokenRequired: this.tokenGate !== undefined, allowPublic: this.allowPublic },
       addresses: this.addresses.views(),
+      masking: this.masking,
     }
   }
 
@@ -285,6 +288,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       protocol: WIRE_PROTOCOL,
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       counts: this.counts(),
+      masking: this.masking,
     }
   }
 
@@ -353,7 +357,6 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       socket.answeredPing = true
       this.pipes.forward(socket, data, isBinary)
     })
-    socket.on('close', (code: number, reason: Buffer) => this.pipes.closed(socket, code, reason.toString()))
     this.pipes.open(socket, route.localPeerId, route.remotePeerId, route.documentId)
   }
 
@@ -373,8 +376,11 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.sockets.add(socket)
     this.addresses.add(address)
     this.activity.totals.connectionsAccepted++
+    // One listener per event for every route (each costs at every connection and every emit):
+    // the pong readies a new pipe socket, the close reaches the peer or pipe the socket belongs to.
     socket.on('pong', () => {
       socket.answeredPing = true
+      if (socket.pipeSide) this.pipes.ponged(socket.pipeSide)
     })
     // ws has already closed the socket with a code and reason (see RelaySocket.close). An error on
     // a socket the relay was already closing for another reason was counted then.
@@ -387,16 +393,18 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
         reason: `${reason} (${error.message})`,
       })
     })
-    socket.on('close', () => {
+    socket.on('close', (code: number, reasonBytes: Buffer) => {
       this.sockets.delete(socket)
       this.addresses.remove(address)
+      const reason = reasonBytes.toString()
+      this.peers.unregister(socket, code, reason)
+      this.pipes.closed(socket, code, reason)
     })
     return socket
   }
 
   private onIntroduction(socket: RelaySocket, peerId: string): void {
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onControlMessage(socket, data, isBinary))
-    socket.on('close', (code: number, reason: Buffer) => this.peers.unregister(socket, code, reason.toString()))
     this.peers.register(peerId, socket)
   }
 

@@ -11,12 +11,14 @@ import { RawPeer, openPeer } from '../helpers/relay.js'
 import {
   REPO_ROOT,
   closeServer,
+  expectSequence,
   fetchHealth,
   freePort,
   killLeftoverCliProcesses,
   listenOn,
   refusedUpgrade,
   runCli,
+  sequenced,
   startCliRelay,
 } from '../helpers/processes.js'
 
@@ -212,5 +214,28 @@ describe('relay CLI: running', () => {
     // Every client answered the close handshake within milliseconds, so nothing should keep the
     // process from exiting (the engine's shutdown grace period is for clients that do not answer).
     expect(exit.ms).toBeLessThan(1_000)
+  })
+})
+
+describe('relay CLI: frame unmasking', () => {
+  // NODE_DEBUG=module makes Node log every module it loads: proof of what ws really loaded, beside what /health claims.
+  test.each([
+    { env: {}, masking: 'native', loadsBufferutil: true },
+    { env: { WS_NO_BUFFER_UTIL: '1' }, masking: 'js', loadsBufferutil: false },
+  ])('with $env ws unmasks in $masking, /health says so, and 64 KiB messages cross a pipe intact both ways', async ({ env, masking, loadsBufferutil }) => {
+    const relay = await startCliRelay(['--quiet', '--no-advertise'], { WS_NO_BUFFER_UTIL: undefined, ...env, NODE_DEBUG: 'module' })
+    expect((await fetchHealth(relay.port)).masking).toBe(masking)
+    const a = await open(relay.url, '/connection/mask-a/mask-b/doc')
+    const b = await open(relay.url, '/connection/mask-b/mask-a/doc')
+    const count = 8
+    const size = 64 * 1024
+    for (let i = 0; i < count; i++) {
+      a.send(sequenced(i, size))
+      b.send(sequenced(i, size))
+    }
+    expectSequence(await b.waitForMessages(count), count, size)
+    expectSequence(await a.waitForMessages(count), count, size)
+    expect((await relay.cli.stop()).code).toBe(0)
+    expect(/load "[^"]*[\\/]bufferutil[\\/]index\.js"/.test(relay.cli.stderr)).toBe(loadsBufferutil)
   })
 })

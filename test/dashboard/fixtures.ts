@@ -69,6 +69,7 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
     advertising: advertisingOff('not-running', 'LAN discovery is not running'),
     access: { tokenRequired: false, allowPublic: true },
     addresses: [],
+    masking: 'native',
     ...overrides,
   }
   const live = base.pipes.filter(p => p.state === 'live').length

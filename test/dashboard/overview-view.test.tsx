@@ -49,6 +49,14 @@ describe('overview', () => {
     expect(within(activity).getByText('7').nextSibling?.textContent).toBe('Live pipes')
   })
 
+  it('says whether frames are unmasked natively or in JavaScript', () => {
+    const { unmount } = render(<OverviewView state={stateOf({ masking: 'native' })} now={NOW} />)
+    expect(screen.getByText('Frame unmasking').nextSibling?.textContent).toBe('native')
+    unmount()
+    render(<OverviewView state={stateOf({ masking: 'js' })} now={NOW} />)
+    expect(screen.getByText('Frame unmasking').nextSibling?.textContent).toBe('JavaScript (slower on large messages)')
+  })
+
   it('lists the relay URLs, LAN address first, each with a copy button, and a QR code of the chosen one', async () => {
     const writeText = vi.fn(async () => {})
     Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText } })

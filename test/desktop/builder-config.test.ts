@@ -2,11 +2,11 @@
  * electron-builder.yml, validated offline by electron-builder's own loader and schema (what it
  * runs before packaging), and checked for what the app needs: targets, fuses, macOS keys, icons.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { BUILDER_CONFIG_FILE, REQUIRED_FUSES, appRequirementProblems, loadBuilderConfig } from '../../scripts/builder-config.js'
+import { BUILDER_CONFIG_FILE, NATIVE_PREBUILDS, REQUIRED_FUSES, appRequirementProblems, loadBuilderConfig } from '../../scripts/builder-config.js'
 import { REPO_ROOT } from './fake-electron.js'
 
 /** A copy of the project's config (and what it refers to) with `edit` applied to the YAML text. */
@@ -14,6 +14,7 @@ function editedProject(edit: (yaml: string) => string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-builder-'))
   cpSync(path.join(REPO_ROOT, 'assets'), path.join(dir, 'assets'), { recursive: true })
   cpSync(path.join(REPO_ROOT, 'package.json'), path.join(dir, 'package.json'))
+  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'))
   writeFileSync(path.join(dir, BUILDER_CONFIG_FILE), edit(readFileSync(path.join(REPO_ROOT, BUILDER_CONFIG_FILE), 'utf8')))
   return dir
 }
@@ -46,5 +47,17 @@ describe('electron-builder configuration', () => {
       'mac.extendInfo.NSBonjourServices must list _lf-relay._tcp',
       'win.icon assets/missing.ico does not exist',
     ])
+  })
+
+  test('every bufferutil prebuild is unpacked from the asar; a config that unpacks only some is reported', async () => {
+    const config = await loadBuilderConfig()
+    expect(config.asarUnpack).toBeDefined()
+    const dir = editedProject(yaml => yaml.replace('  - "**/*.node"', '  - "**/linux-x64/*.node"'))
+    const problems = appRequirementProblems(await loadBuilderConfig(dir), dir)
+    expect(problems).toEqual(
+      NATIVE_PREBUILDS.platforms
+        .filter(platform => platform !== 'linux-x64')
+        .map(platform => `asarUnpack does not cover node_modules/bufferutil/prebuilds/${platform}/bufferutil.node: Electron cannot load it from inside the asar`),
+    )
   })
 })

@@ -173,6 +173,7 @@ describe('plain HTTP on the relay port', () => {
       status: 'ok',
       protocol: 'localfirst-relay/4',
       counts: { peers: 1, documents: 1, pipesWaiting: 1, pipesLive: 0, sockets: 2 },
+      masking: 'native',
     })
     expect(typeof body.version).toBe('string')
     expect(typeof body.uptimeSeconds).toBe('number')

@@ -27,6 +27,8 @@ export function OverviewView({ state, now }: OverviewProps) {
           <dd>{formatDateTime(model.startedAt)}</dd>
           <dt>Version</dt>
           <dd>{model.version}</dd>
+          <dt>Frame unmasking</dt>
+          <dd>{model.masking === 'native' ? 'native' : 'JavaScript (slower on large messages)'}</dd>
         </dl>
       </section>
       <ConnectCard urls={stats.urls} notOffered={model.notOffered} />

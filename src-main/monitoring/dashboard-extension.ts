@@ -150,7 +150,7 @@ export class DashboardExtension implements RelayExtension {
     })
     req.on('end', () => {
       const token = new URLSearchParams(body).get('token') ?? ''
-      const result = this.access.signIn(req.socket.remoteAddress, token)
+      const result = this.access.signIn(req.socket.remoteAddress, token, 'encrypted' in req.socket && req.socket.encrypted === true)
       if (result.ok) {
         res.writeHead(303, { ...COMMON_HEADERS, Location: '/', 'Set-Cookie': result.cookie, 'Cache-Control': 'no-store' }).end()
         return

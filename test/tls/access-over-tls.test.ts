@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
 import { MONITOR_PATH, SIGN_IN_PATH } from '../../shared/monitoring.js'
+import { CA_CERT_PATH } from '../../shared/relay-model.js'
 import { RelayNode } from '../../src-main/node/relay-node.js'
 import { RecordingDiscovery, nodeOptions } from '../helpers/node.js'
 import { refusedUpgrade } from '../helpers/processes.js'
@@ -77,4 +78,15 @@ test('over wss:// the access token is asked for as over ws://, and the monitorin
   await admitted.close()
   const remoteMonitor = new RawPeer(`wss://127.0.0.1:${port}${MONITOR_PATH}`, { ...tlsOptions, headers: { Host: REMOTE_HOST } })
   expect(await refusedUpgrade(remoteMonitor)).toMatchObject({ status: 403 })
+})
+
+test('the page another device sees says over https that it worked, and over http how to check and where the CA is', async () => {
+  const { port, ca } = await start()
+  const overHttps = (await fetchBytes(`https://localhost:${port}/`, { ca, headers: { Host: `${REMOTE_HOST}:${port}` } })).body.toString()
+  expect(overHttps).toContain('It worked: this browser reached the relay over https')
+  expect(overHttps).toContain(`<code>wss://${REMOTE_HOST}:${port}</code>`)
+  const overHttp = (await fetchBytes(`http://127.0.0.1:${port}/`, { headers: { Host: `${REMOTE_HOST}:${port}` } })).body.toString()
+  expect(overHttp).not.toContain('It worked')
+  expect(overHttp).toContain(`<a href="https://${REMOTE_HOST}:${port}/">`)
+  expect(overHttp).toContain(`<a href="${CA_CERT_PATH}">`)
 })

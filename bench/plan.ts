@@ -32,6 +32,8 @@ export interface Measurement {
   maskingMatters?: boolean
   /** Runs on the desktop host only (this relay as the app's main process hosts it), for its event-loop delay. */
   desktop?: boolean
+  /** Runs on this project's relay only, once over ws:// and once over wss:// on the same port. */
+  tls?: boolean
   show: MetricView[]
 }
 
@@ -150,6 +152,17 @@ export function buildPlan({ quick }: PlanOptions): Measurement[] {
       scenario: { kind: 'throughput', pairs, size, warmupMs: t(300), durationMs: t(1250) },
       fresh: false,
       monitoring: true,
+      show: throughputShow,
+    })
+  }
+
+  for (const [pairs, size] of [[10, KiB], [10, 64 * KiB]] as const) {
+    plan.push({
+      id: `tls-${pairs}x${size}`,
+      title: `pipe throughput ${pairs}×${sizeName(size)}, wss://`,
+      scenario: { kind: 'throughput', pairs, size, warmupMs: t(300), durationMs: t(1250) },
+      fresh: false,
+      tls: true,
       show: throughputShow,
     })
   }

@@ -70,6 +70,7 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
     access: { tokenRequired: false, allowPublic: true },
     addresses: [],
     masking: 'native',
+    tls: { enabled: false, urls: [] },
     ...overrides,
   }
   const live = base.pipes.filter(p => p.state === 'live').length

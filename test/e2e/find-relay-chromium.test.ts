@@ -6,8 +6,8 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBrowser, type BrowserSession } from './chromium.js'
-import type { FindOutcome, WebAppApi } from './web-app.js'
-import { APP_HOST, UNKNOWN_HOST, nodePeer, openWebAppWorld, type WebAppWorld } from './web-app-world.js'
+import type { InPage, WebAppApi } from './web-app.js'
+import { APP_HOST, UNKNOWN_HOST, expectPipeWithNodePeer, failuresOf, openWebAppWorld, type WebAppWorld } from './web-app-world.js'
 
 declare const webApp: WebAppApi
 
@@ -17,46 +17,21 @@ function hostRules(world: WebAppWorld): string {
   return `--host-resolver-rules=${rules.join(', ')}`
 }
 
-async function openApp(page: Page, origin: string): Promise<void> {
+async function openApp(page: Page, origin: string): Promise<InPage> {
   await page.goto(`${origin}/`)
   await page.waitForFunction(() => 'webApp' in window)
-}
-
-function failuresOf(outcome: FindOutcome) {
-  if (!('failures' in outcome)) throw new Error(`expected no relay, found ${outcome.url}`)
-  return outcome.failures.map(({ url, reason }) => ({ url, reason }))
-}
-
-/** Opens a pipe between the page (as `browser-peer`) and a Node peer through `url`; checks both directions, text and binary. */
-async function expectPipeWithNodePeer(page: Page, world: WebAppWorld, url: string, documentId: string): Promise<void> {
-  const node = nodePeer(world.relay, 'node-peer', documentId)
-  try {
-    expect(await page.evaluate(args => webApp.join(args.url, 'browser-peer', args.documentId), { url, documentId })).toBe('node-peer')
-    const pipe = await node.pipeTo('browser-peer')
-    pipe.socket.send('hello from node')
-    pipe.socket.send(new Uint8Array([1, 2, 3]))
-    await page.evaluate(() => webApp.send('hello from the browser'))
-    await page.evaluate(() => webApp.send([4, 5, 6]))
-    await page.waitForFunction(() => webApp.received.length >= 2)
-    expect(await page.evaluate(() => webApp.received)).toEqual(['hello from node', 'binary 1,2,3'])
-    await expect.poll(() => pipe.messages.length).toBe(2)
-    expect(pipe.messages).toEqual(['hello from the browser', Buffer.from([4, 5, 6])])
-    expect(await page.evaluate(() => webApp.errors)).toEqual([])
-  } finally {
-    node.close()
-  }
+  return (fn, arg) => page.evaluate(fn as never, arg) as never
 }
 
 describe('findRelay in Chromium, from a web app served over http', () => {
   let world: WebAppWorld
   let session: BrowserSession
-  let page: Page
+  let inPage: InPage
 
   beforeAll(async () => {
     world = await openWebAppWorld()
     session = await openBrowser(undefined, { args: [hostRules(world)] })
-    page = session.page
-    await openApp(page, world.httpApp.origin(APP_HOST))
+    inPage = await openApp(session.page, world.httpApp.origin(APP_HOST))
   }, 40_000)
 
   afterAll(async () => {
@@ -65,19 +40,19 @@ describe('findRelay in Chromium, from a web app served over http', () => {
   })
 
   it('finds the relay at lf-relay.local on the default port, with no options, and pipes with a Node peer through it', async () => {
-    const outcome = await page.evaluate(() => webApp.find({}))
+    const outcome = await inPage(() => webApp.find({}), undefined)
     expect(outcome).toEqual({ url: 'ws://lf-relay.local:8080' })
-    await expectPipeWithNodePeer(page, world, 'ws://lf-relay.local:8080', 'doc-http-page')
+    await expectPipeWithNodePeer(inPage, world.relay, 'ws://lf-relay.local:8080', 'doc-http-page')
   })
 
   it('tries the URL it was given first, and goes on to lf-relay.local when that fails', async () => {
     const port = world.relay.port
-    expect(await page.evaluate(url => webApp.find({ url }), `ws://127.0.0.1:${port}`)).toEqual({ url: `ws://127.0.0.1:${port}` })
-    expect(await page.evaluate(url => webApp.find({ url }), `http://${UNKNOWN_HOST}:${port}`)).toEqual({ url: 'ws://lf-relay.local:8080' })
+    expect(await inPage(url => webApp.find({ url }), `ws://127.0.0.1:${port}`)).toEqual({ url: `ws://127.0.0.1:${port}` })
+    expect(await inPage(url => webApp.find({ url }), `http://${UNKNOWN_HOST}:${port}`)).toEqual({ url: 'ws://lf-relay.local:8080' })
   })
 
   it('says for each candidate why it failed: a name that does not resolve, nothing listening, no answer, not a relay', async () => {
-    const outcome = await page.evaluate(options => webApp.find(options), { url: `wss://${UNKNOWN_HOST}:${world.relay.port}`, port: world.closedPort })
+    const outcome = await inPage(options => webApp.find(options), { url: `wss://${UNKNOWN_HOST}:${world.relay.port}`, port: world.closedPort })
     expect(failuresOf(outcome)).toEqual([
       { url: `wss://${UNKNOWN_HOST}:${world.relay.port}`, reason: 'unreachable' },
       { url: `wss://lf-relay.local:${world.closedPort}`, reason: 'unreachable' },
@@ -85,13 +60,13 @@ describe('findRelay in Chromium, from a web app served over http', () => {
     ])
     expect('message' in outcome && outcome.message).toContain(`${UNKNOWN_HOST} does not resolve here, or nothing answers on port ${world.relay.port}`)
 
-    const silent = await page.evaluate(options => webApp.find(options), { url: `ws://${APP_HOST}:${world.silentPort}`, port: world.closedPort, timeout: 1_500 })
+    const silent = await inPage(options => webApp.find(options), { url: `ws://${APP_HOST}:${world.silentPort}`, port: world.closedPort, timeout: 1_500 })
     expect(failuresOf(silent)[0]).toEqual({ url: `ws://${APP_HOST}:${world.silentPort}`, reason: 'timeout' })
 
-    const notRelay = await page.evaluate(options => webApp.find(options), { url: world.httpApp.origin(APP_HOST), port: world.closedPort })
+    const notRelay = await inPage(options => webApp.find(options), { url: world.httpApp.origin(APP_HOST), port: world.closedPort })
     expect(failuresOf(notRelay)[0]).toEqual({ url: world.httpApp.origin(APP_HOST), reason: 'not-a-relay' })
 
-    const invalid = await page.evaluate(options => webApp.find(options), { url: 'ftp://lf-relay.local', port: world.closedPort })
+    const invalid = await inPage(options => webApp.find(options), { url: 'ftp://lf-relay.local', port: world.closedPort })
     expect(failuresOf(invalid)[0]).toEqual({ url: 'ftp://lf-relay.local', reason: 'invalid-url' })
   })
 })

@@ -5,10 +5,10 @@ import { findRelay } from '/lan-client/browser.js'
 import { Client } from '/relay-client.js'
 
 const received = []
+const messageWaiters = []
 let pipe
 
 window.webApp = {
-  received,
   errors: [],
 
   async find(options) {
@@ -27,10 +27,17 @@ window.webApp = {
         pipe = socket
         socket.addEventListener('message', event => {
           received.push(typeof event.data === 'string' ? event.data : `binary ${new Uint8Array(event.data).join(',')}`)
+          for (const wake of messageWaiters.splice(0)) wake()
         })
         resolve(partner)
       })
     })
+  },
+
+  // Resolves with the messages once `count` have arrived.
+  async receive(count) {
+    while (received.length < count) await new Promise(resolve => messageWaiters.push(resolve))
+    return [...received]
   },
 
   send(message) {

@@ -1,15 +1,18 @@
 /**
  * Everything a browser test of lan-client's `findRelay` needs around the browser: the headless relay
- * (its own config folder), the web app, a port that accepts connections and never answers, and a
- * Node peer with the published Client. Names reach loopback through each engine's own host mapping.
+ * (its own config folder), the web app, a port that accepts connections and never answers, and the
+ * checks every engine must pass. Names reach loopback through each engine's own host mapping.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { expect } from 'vitest'
 import { TrackedClient, until } from '../helpers/clients.js'
 import { freePort, killLeftoverCliProcesses, startCliRelay, type CliRelay } from '../helpers/processes.js'
-import { serveWebApp, type WebApp } from './web-app.js'
+import { serveWebApp, type FindOutcome, type InPage, type WebApp, type WebAppApi } from './web-app.js'
+
+declare const webApp: WebAppApi
 
 /** The name the web app is served under; the test's browsers map it to loopback. */
 export const APP_HOST = 'app.test'
@@ -55,18 +58,31 @@ export async function openWebAppWorld(): Promise<WebAppWorld> {
   }
 }
 
+/** The candidates `findRelay` gave up on and why, or a failure saying what it found instead. */
+export function failuresOf(outcome: FindOutcome): { url: string; reason: string }[] {
+  if (!('failures' in outcome)) throw new Error(`expected no relay, found ${outcome.url}`)
+  return outcome.failures.map(({ url, reason }) => ({ url, reason }))
+}
+
 /**
- * A Node peer with the published Client on the relay's plain port, in `documentId`, and a way to
- * wait for the pipe a page's Client opens to it.
+ * The page (as `browser-peer`) joins `documentId` through `url` with the published Client, a Node
+ * peer joins it on the relay's plain port, and messages go both ways through their pipe: text and binary.
  */
-export function nodePeer(relay: CliRelay, peerId: string, documentId: string) {
-  const tracked = new TrackedClient({ url: relay.url, peerId, documentIds: [documentId] })
-  return {
-    tracked,
-    async pipeTo(partner: string) {
-      await until(() => tracked.pipe(partner, documentId)?.socket.readyState === 1, 10_000, () => `a pipe from ${partner} on ${documentId}`)
-      return tracked.pipe(partner, documentId)!
-    },
-    close: () => tracked.client.disconnectServer(),
+export async function expectPipeWithNodePeer(inPage: InPage, relay: CliRelay, url: string, documentId: string): Promise<void> {
+  const node = new TrackedClient({ url: relay.url, peerId: 'node-peer', documentIds: [documentId] })
+  try {
+    expect(await inPage(args => webApp.join(args.url, 'browser-peer', args.documentId), { url, documentId })).toBe('node-peer')
+    await until(() => node.pipe('browser-peer', documentId)?.socket.readyState === 1, 10_000, () => `a pipe from browser-peer on ${documentId}`)
+    const pipe = node.pipe('browser-peer', documentId)!
+    pipe.socket.send('hello from node')
+    pipe.socket.send(new Uint8Array([1, 2, 3]))
+    await inPage(() => webApp.send('hello from the browser'), undefined)
+    await inPage(() => webApp.send([4, 5, 6]), undefined)
+    expect(await inPage(() => webApp.receive(2), undefined)).toEqual(['hello from node', 'binary 1,2,3'])
+    await until(() => pipe.messages.length >= 2, 10_000, () => `two messages from the browser, have ${pipe.messages.length}`)
+    expect(pipe.messages).toEqual(['hello from the browser', Buffer.from([4, 5, 6])])
+    expect(await inPage(() => webApp.errors, undefined)).toEqual([])
+  } finally {
+    node.client.disconnectServer()
   }
 }

@@ -24,12 +24,15 @@ export interface WebAppApi {
   /** Joins `documentId` with the published Client; resolves with the partner's peer id when a pipe opens. */
   join(url: string, peerId: string, documentId: string): Promise<string>
   send(message: string | number[]): void
-  /** Messages from the pipe: text as it came, binary as `binary 1,2,3`. */
-  received: string[]
+  /** Resolves once `count` messages came through the pipe: text as it came, binary as `binary 1,2,3`. */
+  receive(count: number): Promise<string[]>
   /** The Client's `error` events. */
   errors: string[]
   tryWebSocket(url: string): Promise<string>
 }
+
+/** Runs `fn` in the app's page: the one thing the tests need from playwright's and puppeteer's pages alike. */
+export type InPage = <R, A>(fn: (arg: A) => R | Promise<R>, arg: A) => Promise<R>
 
 export type FindOutcome = { url: string } | { error: string; message: string; failures: CandidateFailure[] }
 

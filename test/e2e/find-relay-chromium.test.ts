@@ -3,11 +3,10 @@
  * the relay under lf-relay.local, the page's published Client pipes messages with a Node peer through
  * it, and every candidate that fails says why.
  */
-import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openBrowser, type BrowserSession } from './chromium.js'
 import type { InPage, WebAppApi } from './web-app.js'
-import { APP_HOST, UNKNOWN_HOST, expectPipeWithNodePeer, failuresOf, openWebAppWorld, type WebAppWorld } from './web-app-world.js'
+import { APP_HOST, UNKNOWN_HOST, expectPipeWithNodePeer, failuresOf, openApp, openWebAppWorld, type WebAppWorld } from './web-app-world.js'
 
 declare const webApp: WebAppApi
 
@@ -15,12 +14,6 @@ declare const webApp: WebAppApi
 function hostRules(world: WebAppWorld): string {
   const rules = [`MAP lf-relay.local:8080 127.0.0.1:${world.relay.port}`, 'MAP lf-relay.local 127.0.0.1', `MAP ${APP_HOST} 127.0.0.1`, `MAP ${UNKNOWN_HOST} ~NOTFOUND`]
   return `--host-resolver-rules=${rules.join(', ')}`
-}
-
-async function openApp(page: Page, origin: string): Promise<InPage> {
-  await page.goto(`${origin}/`)
-  await page.waitForFunction(() => 'webApp' in window)
-  return (fn, arg) => page.evaluate(fn as never, arg) as never
 }
 
 describe('findRelay in Chromium, from a web app served over http', () => {

@@ -5,19 +5,12 @@
  */
 import { mkdtempSync } from 'node:fs'
 import path from 'node:path'
-import type { Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openFirefox, type FirefoxSession } from './firefox.js'
 import type { InPage, WebAppApi } from './web-app.js'
-import { APP_HOST, expectPipeWithNodePeer, failuresOf, openWebAppWorld, type WebAppWorld } from './web-app-world.js'
+import { APP_HOST, expectPipeWithNodePeer, failuresOf, openApp, openWebAppWorld, type WebAppWorld } from './web-app-world.js'
 
 declare const webApp: WebAppApi
-
-async function openApp(page: Page, origin: string): Promise<InPage> {
-  await page.goto(`${origin}/`)
-  await page.waitForFunction(() => 'webApp' in window)
-  return (fn, arg) => page.evaluate(fn as never, arg) as never
-}
 
 describe('findRelay in Firefox, from a web app served over http', () => {
   let world: WebAppWorld

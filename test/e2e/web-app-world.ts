@@ -58,6 +58,20 @@ export async function openWebAppWorld(): Promise<WebAppWorld> {
   }
 }
 
+/** A page of either driver, playwright-core's (Chromium) or puppeteer-core's (Firefox). */
+interface DriverPage {
+  goto(url: string): Promise<unknown>
+  waitForFunction(fn: () => boolean): Promise<unknown>
+  evaluate(fn: never, arg: never): Promise<unknown>
+}
+
+/** Loads the web app from `origin` and waits for its modules; returns what runs code in it. */
+export async function openApp(page: DriverPage, origin: string): Promise<InPage> {
+  await page.goto(`${origin}/`)
+  await page.waitForFunction(() => 'webApp' in window)
+  return (fn, arg) => page.evaluate(fn as never, arg as never) as never
+}
+
 /** The candidates `findRelay` gave up on and why, or a failure saying what it found instead. */
 export function failuresOf(outcome: FindOutcome): { url: string; reason: string }[] {
   if (!('failures' in outcome)) throw new Error(`expected no relay, found ${outcome.url}`)

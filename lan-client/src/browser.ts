@@ -12,7 +12,7 @@ export const WELL_KNOWN_HOST = 'lf-relay.local'
 export const DEFAULT_PORT = 8080
 const DISCOVERY_PATH = '/.well-known/lf-relay'
 /** A refused Local Network Access permission fails a request just as an unknown name does. */
-const LNA_NOTE = ", or the user did not allow this site to reach the local network (Chromium's Local Network Access)"
+const LNA_REFUSED = "the user did not allow this site to reach the local network (Chromium's Local Network Access)"
 const WIRE_PROTOCOL = 'localfirst-relay/4'
 
 export interface FindRelayOptions {
@@ -98,16 +98,16 @@ async function probe(candidate: string, pageIsHttps: boolean, signal: AbortSigna
   if (answer.ok) return { ok: true, url: socketUrl + (origin.pathname.replace(/\/+$/, '') || relayPath(answer.relay)) }
   if (answer.kind === 'not-a-relay') return fail('not-a-relay', answer.message)
   const timedOut = () => fail('timeout', `no answer within ${timeout} ms (in Chromium also: its Local Network Access prompt was not answered)`)
-  const unreachable = () => fail('unreachable', `${origin.hostname} does not resolve here, or nothing answers on port ${portOf(origin)}${LNA_NOTE}`)
+  const unreachable = () => fail('unreachable', `${origin.hostname} does not resolve here, nothing answers on port ${portOf(origin)}, or ${LNA_REFUSED}`)
   if (answer.kind === 'aborted') return timedOut()
   if (!secure) return unreachable()
-  const trustStep = `install the relay's certificate authority (http://${origin.host}/_switchboard/ca.crt, see the relay's Connect apps card) or open https://${origin.host}/ once and accept its certificate`
+  const trustStep = `to trust it, install the relay's certificate authority from http://${origin.host}/_switchboard/ca.crt (the relay's Connect apps card shows how) or open https://${origin.host}/ once and accept its certificate`
   if (pageIsHttps) {
-    return fail('certificate-or-unreachable', `could not connect over https: either this device does not trust the relay's certificate (${trustStep}), or ${origin.hostname} does not resolve here${LNA_NOTE}; the browser does not tell a page which`)
+    return fail('certificate-or-unreachable', `could not connect over https, and the browser does not tell a page why: either this device does not trust the relay's certificate (${trustStep}), or ${origin.hostname} does not resolve here, or ${LNA_REFUSED}`)
   }
   // A page served over http may ask the same port over plain http, which tells the two apart.
   const plain = await readDiscovery(`http://${origin.host}`, signal)
-  if (plain.ok) return fail('certificate', `the relay answers over http but not over https with a certificate this browser trusts (or it runs with --no-tls): ${trustStep}`)
+  if (plain.ok) return fail('certificate', `the relay answers over http but not over https with a certificate this browser trusts (or it runs with --no-tls); ${trustStep}`)
   return plain.kind === 'aborted' ? timedOut() : unreachable()
 }
 

@@ -25,6 +25,9 @@ export const CLOSE = {
   lockedOut: { code: 4431, label: 'too many failed attempts', status: 429 },
   adminClosed: { code: 4001, label: 'closed by the relay admin', status: 0 },
   deadSocket: { code: 1006, label: 'no answer to ping', status: 0 },
+  // Refused before HTTP, so no close frame is ever sent: 1015 is WebSocket's own word for a failed TLS handshake.
+  tlsHandshake: { code: 1015, label: 'TLS handshake failed', status: 0 },
+  tlsOff: { code: 1015, label: 'TLS refused', status: 0 },
 } as const
 
 export type CloseKind = keyof typeof CLOSE

@@ -33,6 +33,8 @@ export interface DesktopSettings {
   accessToken: string
   /** Accept apps from public addresses too; by default only loopback, private and link-local ones. */
   allowPublic: boolean
+  /** Serve wss:// and https:// on the relay's port too, with a certificate from the app's own CA. */
+  tls: boolean
   /** Overrides of the relay's limits; a limit left out keeps the engine's default. */
   limits: Partial<RelayLimits>
   startAtLogin: boolean

@@ -28,6 +28,8 @@ export interface RelayLimits {
   pipeHighWaterMark: number
   /** Interval of the server ping, in ms; a socket that misses one ping is reaped. */
   pingIntervalMs: number
+  /** A `wss://`/`https://` connection that has not finished its TLS handshake after this many ms is dropped. */
+  tlsHandshakeTimeoutMs: number
 }
 
 export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
@@ -43,6 +45,7 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   connectionsPerAddressPerSecond: 200,
   pipeHighWaterMark: 1024 * 1024,
   pingIntervalMs: 30_000,
+  tlsHandshakeTimeoutMs: 10_000,
 })
 
 /** Node timers take at most this many milliseconds; a longer one fires at once. */

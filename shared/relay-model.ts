@@ -146,6 +146,26 @@ export interface RelaySnapshot {
   access: AccessView
   /** Addresses connected now or refused recently, most recently refused first. */
   addresses: AddressView[]
+  tls: TlsView
+}
+
+/** Where the relay serves its CA certificate (DER) to anyone on the LAN. */
+export const CA_CERT_PATH = '/_switchboard/ca.crt'
+
+/** TLS on the relay's port (`wss://`, `https://`), beside plain `ws://` on the same port. */
+export interface TlsView {
+  enabled: boolean
+  /** The `wss://` twins of `urls`, in the same order; empty when TLS is off. */
+  urls: string[]
+  /** The relay's own CA, which devices install to trust it; absent when TLS is off. */
+  ca?: {
+    /** SHA-256 of the certificate (DER), lowercase hex. */
+    fingerprint: string
+    /** Where devices download it (DER), relative to the relay's origin. */
+    path: string
+  }
+  /** The certificate presented now: the names and addresses it is valid for, and when it expires. */
+  certificate?: { names: string[]; notAfter: number }
 }
 
 /**

@@ -29,6 +29,11 @@ export interface RelayNodeOptions {
   advertise: boolean
   /** Interfaces to advertise on, and no others; empty: every interface that leads to the LAN. */
   interfaces: string[]
+  /**
+   * Serve `wss://` and `https://` beside `ws://` on the same port, with a certificate from the
+   * relay's own CA. Turning it on or off applies live: connections already open stay.
+   */
+  tls: boolean
 }
 
 /** The name ends up in a DNS label ("Switchboard on <name>", `<name>.local`). */

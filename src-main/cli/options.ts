@@ -28,6 +28,7 @@ const LIMIT_HELP: Record<keyof RelayLimits, string> = {
   connectionsPerAddressPerSecond: 'new WebSockets per second from one address',
   pipeHighWaterMark: 'bytes queued for a slow receiver before its sender is paused',
   pingIntervalMs: 'server ping interval; a socket silent for one interval is dropped',
+  tlsHandshakeTimeoutMs: 'a TLS connection that has not finished its handshake by then is dropped',
 }
 
 export function usage(): string {
@@ -54,6 +55,8 @@ export function usage(): string {
     ''.padEnd(36) + 'link-local addresses only)',
     '  --admin-token <token>'.padEnd(36) + 'let other machines open the dashboard with this token (or $SWITCHBOARD_ADMIN_TOKEN,',
     ''.padEnd(36) + 'which other users cannot see in the process list); at least 12 characters',
+    '  --no-tls'.padEnd(36) + 'serve only ws:// and http:// (default: wss:// and https:// too, on the same port,',
+    ''.padEnd(36) + "with a certificate from the relay's own CA)",
     '  --quiet'.padEnd(36) + 'print only the address and errors',
     '  --verbose'.padEnd(36) + 'print every relay event (joins, pipes, ...)',
     '  --version'.padEnd(36) + 'print the version and exit',
@@ -82,6 +85,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'admin-token': { type: 'string' },
       token: { type: 'string' },
       'allow-public': { type: 'boolean', default: false },
+      'no-tls': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -114,6 +118,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     adminToken,
     accessToken,
     allowPublic: Boolean(values['allow-public']),
+    tls: !values['no-tls'],
     verbosity: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
     limits: resolveLimits(limitOverrides),
     help: Boolean(values.help),

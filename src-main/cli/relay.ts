@@ -5,6 +5,8 @@ import { eventLogger } from '../node/event-logger.js'
 import { ListenFailure } from '../node/listen-failure.js'
 import { RelayNode, type NodeProblem } from '../node/relay-node.js'
 import type { AdvertisingOffReason, AdvertisingView, SkipReason } from '../../shared/relay-model.js'
+import type { TlsIdentity } from '../relay/tls-or-plain.js'
+import { CA_CERT_PATH } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { parseRelayArgs, usage, type RelayCliOptions } from './options.js'
 
@@ -59,7 +61,7 @@ async function main(): Promise<number> {
     console.error(`switchboard: ${error instanceof ListenFailure ? listenErrorMessage(error) : (error as Error).message}`)
     return 1
   }
-  printAddresses(address, options)
+  printAddresses(address, options, node.relay!.tls)
   printDashboard(address, options, node.dashboard!.built)
   printed = true
   for (const view of advertising.splice(0)) logAdvertising(view)
@@ -79,15 +81,23 @@ async function main(): Promise<number> {
   return 0
 }
 
-function printAddresses(address: ListeningAddress, options: RelayCliOptions): void {
+function printAddresses(address: ListeningAddress, options: RelayCliOptions, tls: TlsIdentity | undefined): void {
   const scope = isWildcardHost(options.host) ? ' (all interfaces)' : ''
   console.log(`Switchboard relay ${VERSION} listening on ${address.url}${scope}`)
-  for (const url of lanUrls(address)) console.log(`  on the LAN: ${url}`)
+  if (tls) console.log(`  with TLS: ${secureUrl(address.url)} (same port; CA SHA-256 ${colonHex(tls.ca.fingerprint)})`)
+  for (const url of lanUrls(address)) console.log(`  on the LAN: ${url}${tls ? ` and ${secureUrl(url)}` : ''}`)
+  if (tls) console.log(`  CA certificate for devices to trust: ${[...lanUrls(address), address.url][0]!.replace(/^ws/, 'http')}${CA_CERT_PATH}`)
+  else if (!options.tls) console.log('  TLS: off (--no-tls)')
   for (const { name, code } of address.notOffered) console.log(`  not offered to apps: ${name} (${skipWords(code)})`)
   // The token itself is never printed: terminal output often ends up in a log.
   if (options.accessToken) console.log(`  access token required: apps use ${address.url}/<token> as the relay URL`)
   if (options.allowPublic) console.log('  accepting connections from public addresses (--allow-public)')
 }
+
+const secureUrl = (url: string) => url.replace(/^ws:/, 'wss:')
+
+/** As devices show a fingerprint: upper-case byte pairs with colons. */
+const colonHex = (hex: string) => hex.toUpperCase().replace(/(..)(?!$)/g, '$1:')
 
 /** The URLs for apps on other devices, likeliest first: every offered one but where it listens. */
 const lanUrls = (address: ListeningAddress) => address.urls.filter(url => url !== address.url)
@@ -155,6 +165,8 @@ function problemMessage(problem: NodeProblem): string {
       return `LAN discovery did not start: ${problem.message}`
     case 'goodbyes-timed-out':
       return `mDNS goodbyes took over ${problem.timeoutMs} ms; stopped waiting`
+    case 'tls-failed':
+      return `TLS (wss://) is off: ${problem.message}`
     case 'goodbyes-failed':
       return `while stopping: ${problem.message}`
   }

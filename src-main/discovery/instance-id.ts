@@ -29,7 +29,8 @@ const MAX_FILES_PER_SLOT = 32
 /** Boot times computed from the uptime wobble by a few seconds; farther apart, the machine rebooted. */
 const SAME_BOOT_TOLERANCE_MS = 60_000
 
-function configDir(env: NodeJS.ProcessEnv): string {
+/** Switchboard's folder in the user's config: `$XDG_CONFIG_HOME/switchboard` or `~/.config/switchboard`. */
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'switchboard')
 }
 

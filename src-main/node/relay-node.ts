@@ -5,6 +5,7 @@
  * connected notices; see `restartNeeded` for the exceptions.
  */
 import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
 import { restartNeeded, type RelayNodeOptions, type RestartCause } from '../../shared/relay-node-options.js'
 import type { AdvertisingView } from '../../shared/relay-model.js'
 import { RelayDiscovery, type DiscoverySettings, type RelayDiscoveryOptions } from '../discovery/relay-discovery.js'
@@ -12,6 +13,11 @@ import { DashboardExtension } from '../monitoring/dashboard-extension.js'
 import type { DashboardFile } from '../monitoring/dashboard-files.js'
 import { MonitorPublisher, type PublishPolicy } from '../monitoring/monitor-publisher.js'
 import { RelayServer, type ListeningAddress } from '../relay/relay-server.js'
+import type { TlsIdentity } from '../relay/tls-or-plain.js'
+import { configDir } from '../discovery/instance-id.js'
+import { CertificateKeeper } from '../tls/certificate-keeper.js'
+import { LocalCa } from '../tls/local-ca.js'
+import { serverNames } from '../tls/server-names.js'
 import { checkNodeOptions } from './check-options.js'
 import { ListenFailure } from './listen-failure.js'
 
@@ -37,19 +43,36 @@ export interface RelayNodeHooks {
   startDiscovery?: StartDiscovery
   /** Goodbyes that take longer than this are given up on, so stopping never hangs on the network. */
   goodbyeTimeoutMs?: number
+  tls?: TlsHooks
 }
+
+export interface TlsHooks {
+  /** Where the relay's CA is kept: the app's userData; `<config>/switchboard/ca` when omitted. */
+  caDirectory?: string
+  /** How long a server certificate is valid; see LEAF_LIFETIME_MS. */
+  leafLifetimeMs?: number
+  /** How often the names and addresses the certificate must cover (and its age) are checked. */
+  checkMs?: number
+}
+
+/** As often as discovery reads the interface table: a new address is covered as soon as it is announced. */
+const CERTIFICATE_CHECK_MS = 2_000
 
 /** Something went wrong that does not stop the relay; each front end words it. */
 export type NodeProblem =
   | { code: 'discovery-failed'; message: string }
   | { code: 'goodbyes-timed-out'; timeoutMs: number }
   | { code: 'goodbyes-failed'; message: string }
+  /** TLS could not be set up (the CA folder cannot be written, ...): the relay serves ws:// only. */
+  | { code: 'tls-failed'; message: string }
 
 export interface RelayNodeEvents {
   /** A new engine took over (each start makes one); monitoring and logs follow it. */
   engine: [RelayServer]
   advertising: [AdvertisingView]
   problem: [NodeProblem]
+  /** A new server certificate is presented from now on (new names or addresses, or a renewal). */
+  certificate: [TlsIdentity]
 }
 
 export interface Reconfigured {
@@ -73,6 +96,10 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
   private discovery: NodeDiscovery | undefined
   /** Starts, stops and changes run one after another, whenever they are asked for. */
   private queue: Promise<unknown> = Promise.resolve()
+  /** Opened on the first start with TLS on, and kept: the CA never changes while the node lives. */
+  private certificates: Promise<CertificateKeeper> | undefined
+  private certificateTimer: NodeJS.Timeout | undefined
+  private advertisedHostName: string | undefined
 
   constructor(
     options: RelayNodeOptions,
@@ -81,6 +108,11 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     super()
     this.current = options
     this.monitor = new MonitorPublisher(undefined, hooks.monitor)
+    this.on('advertising', view => {
+      if (view.hostName === this.advertisedHostName) return
+      this.advertisedHostName = view.hostName
+      void this.refreshCertificate()
+    })
   }
 
   get options(): RelayNodeOptions {
@@ -134,6 +166,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       engine.setAccess({ token: options.accessToken, allowPublic: options.allowPublic })
       engine.setInterfaces(options.interfaces)
       this.dashboardExtension?.setAdminToken(options.adminToken)
+      await this.applyTls(engine)
       if (this.discovery) await this.awaitGoodbyes(this.discovery.reconfigure(discoverySettings(options)))
       else this.startDiscovery(engine)
       return { restarted: [] }
@@ -165,6 +198,8 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     this.engine = relay
     this.dashboardExtension = dashboard
     this.emit('engine', relay)
+    // Before it listens, so the first TLS client finds a certificate.
+    await this.applyTls(relay)
     let address: ListeningAddress
     try {
       address = await relay.listen()
@@ -172,12 +207,57 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       await relay.close()
       throw ListenFailure.from(error as NodeJS.ErrnoException, host, port)
     }
+    // The addresses are known for sure only now that it listens.
+    await this.refreshCertificate()
     this.startDiscovery(relay)
     return address
   }
 
+  /**
+   * Checks that the certificate covers the names and addresses the relay is reached at now, and
+   * is not near its end; presents a new one when not. The node calls it on a timer, when mDNS
+   * announces a new host name and when options change.
+   */
+  refreshCertificate(): Promise<void> {
+    const relay = this.engine
+    if (!relay || !this.current.tls || !this.certificates) return Promise.resolve()
+    const names = serverNames({
+      name: this.current.name,
+      advertisedHostName: this.advertisedHostName,
+      listenHost: this.current.host,
+      offeredAddresses: relay.offeredAddresses(),
+    })
+    return this.certificates
+      .then(async keeper => {
+        const { identity, issued } = await keeper.update(names)
+        // An engine stopped or TLS turned off while it was issued: nothing to present it on.
+        if (relay !== this.engine || !this.current.tls) return
+        if (issued || !relay.tls) relay.setTls(identity)
+        if (issued) this.emit('certificate', identity)
+      })
+      .catch((error: Error) => {
+        this.emit('problem', { code: 'tls-failed', message: error.message })
+      })
+  }
+
+  /** TLS on or off as the options say, on the running engine. */
+  private async applyTls(relay: RelayServer): Promise<void> {
+    clearInterval(this.certificateTimer)
+    if (!this.current.tls) return relay.setTls(undefined)
+    const tlsHooks = this.hooks.tls ?? {}
+    if (!this.certificates) {
+      const opening = LocalCa.open(tlsHooks.caDirectory ?? join(configDir(), 'ca')).then(ca => new CertificateKeeper(ca, tlsHooks.leafLifetimeMs))
+      // Tried again at the next start or change of options.
+      opening.catch(() => this.certificates === opening && (this.certificates = undefined))
+      this.certificates = opening
+    }
+    await this.refreshCertificate()
+    this.certificateTimer = setInterval(() => void this.refreshCertificate(), tlsHooks.checkMs ?? CERTIFICATE_CHECK_MS).unref()
+  }
+
   private async stopNow(): Promise<void> {
     const { engine, discovery } = this
+    clearInterval(this.certificateTimer)
     this.discovery = undefined
     // Goodbyes while the relay still answers, so LAN clients move on at once instead of timing out.
     if (discovery) await this.awaitGoodbyes(discovery.stop())

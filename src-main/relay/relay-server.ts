@@ -8,7 +8,7 @@ import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
 import { DEFAULT_PORT } from '../../shared/relay-node-options.js'
-import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface } from '../../shared/relay-model.js'
+import { CA_CERT_PATH, advertisingOff, type TlsView, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
 import { TokenFailures, TokenGate, isLanAddress, type AccessOptions } from './access.js'
@@ -21,6 +21,7 @@ import { refuseHttp } from './http-refusal.js'
 import { PeerRegistry } from './peers.js'
 import { PipeRegistry } from './pipes.js'
 import { RelaySocket } from './relay-socket.js'
+import { TlsOrPlainListener, type TlsIdentity, type TlsRefusal } from './tls-or-plain.js'
 
 export interface RelayServerOptions {
   /** Interface to listen on; all interfaces when omitted. */
@@ -33,6 +34,8 @@ export interface RelayServerOptions {
   access?: AccessOptions
   /** Interface names apps are given URLs on (`--interface`); every one that leads to the LAN when absent. */
   interfaces?: readonly string[]
+  /** Serve `wss://` and `https://` on the same port with this certificate; plain only when absent. */
+  tls?: TlsIdentity
 }
 
 /**
@@ -92,6 +95,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly controlServer: WebSocketServer
   private readonly pipeServer: WebSocketServer
   private readonly httpServer: http.Server
+  private readonly listener: TlsOrPlainListener
   private readonly startedAt = Date.now()
   private address: ListeningAddress | undefined
   private cachedOffer: { at: number; offer: UrlOffer } | undefined
@@ -125,6 +129,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.httpServer = http.createServer((req, res) => {
       const address = normalizeAddress(req.socket.remoteAddress)
       if (!this.allowPublic && !isLanAddress(address)) return this.refuseRequest(res, address)
+      // Before the extensions: the dashboard's files live under the same /_switchboard/ prefix.
+      if (this.serveCaCertificate(req, res)) return
       for (const extension of this.extensions) if (extension.handleRequest?.(req, res)) return
       serveHttp(req, res, () => this.health())
     })
@@ -138,21 +144,17 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       for (const extension of this.extensions) if (extension.handleUpgrade?.(req, socket, head)) return
       this.onUpgrade(req, socket, head, address)
     })
+    this.listener = new TlsOrPlainListener(this.httpServer, {
+      handshakeTimeoutMs: () => this.limits.tlsHandshakeTimeoutMs,
+      refused: refusal => this.onTlsRefusal(refusal),
+    })
+    this.listener.setIdentity(options.tls)
   }
 
   /** Resolves once listening; rejects with the listen error (EADDRINUSE for a busy port). */
   async listen(): Promise<ListeningAddress> {
     if (this.address) return this.address
-    const server = this.httpServer
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error) => reject(error)
-      server.once('error', onError)
-      server.listen(this.requestedPort, this.host, () => {
-        server.off('error', onError)
-        resolve()
-      })
-    })
-    const { port } = server.address() as { port: number }
+    const port = await this.listener.listen(this.requestedPort, this.host)
     const offer = this.offerOn(port)
     this.address = { host: this.host, port, url: offer.local, urls: offer.urls, notOffered: offer.skipped }
     this.startPinging()
@@ -213,8 +215,25 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     return this.cachedOffer.offer
   }
 
+  /** The LAN addresses apps are given (UrlOffer.addresses), known before it listens too. */
+  offeredAddresses(): string[] {
+    return (this.offer() ?? this.offerOn(this.requestedPort)).addresses
+  }
+
   private offerOn(port: number): UrlOffer {
     return offerUrls(networkInterfaces(), { host: this.host, port, pinned: this.interfaces, allowPublic: this.allowPublic, defaultRoute: defaultRouteInterfaces() })
+  }
+
+  /**
+   * A new certificate for TLS connections from now on (a renewal, new addresses), or undefined to
+   * turn TLS off; connections already open stay as they are.
+   */
+  setTls(identity: TlsIdentity | undefined): void {
+    this.listener.setIdentity(identity)
+  }
+
+  get tls(): TlsIdentity | undefined {
+    return this.listener.tls
   }
 
   /** LAN discovery (src-main/discovery) reports its state here for the model. */
@@ -275,7 +294,46 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       advertising: this.advertising,
       access: { tokenRequired: this.tokenGate !== undefined, allowPublic: this.allowPublic },
       addresses: this.addresses.views(),
+      tls: this.tlsView(offer?.urls ?? []),
     }
+  }
+
+  private tlsView(urls: string[]): TlsView {
+    const identity = this.listener.tls
+    if (!identity) return { enabled: false, urls: [] }
+    return {
+      enabled: true,
+      urls: urls.map(url => url.replace(/^ws:/, 'wss:')),
+      ca: { fingerprint: identity.ca.fingerprint, path: CA_CERT_PATH },
+      certificate: { names: identity.names, notAfter: identity.notAfter.getTime() },
+    }
+  }
+
+  /** The CA certificate, for devices to install; answers 404 while TLS is off. */
+  private serveCaCertificate(req: IncomingMessage, res: http.ServerResponse): boolean {
+    if ((req.url ?? '').split('?')[0] !== CA_CERT_PATH) return false
+    const ca = this.listener.tls?.ca
+    if (!ca) return false
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('method not allowed\n')
+      return true
+    }
+    res
+      .writeHead(200, {
+        // The type phones recognise: they offer to install it instead of showing or saving it.
+        'Content-Type': 'application/x-x509-ca-cert',
+        'Content-Disposition': 'attachment; filename="switchboard-ca.crt"',
+        'Content-Length': ca.der.length,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      })
+      .end(req.method === 'HEAD' ? undefined : ca.der)
+    return true
+  }
+
+  private onTlsRefusal({ kind, address, detail }: TlsRefusal): void {
+    this.addresses.noteRefusal(address, kind)
+    this.activity.refusal(kind, { address, reason: closeReason(kind, detail) })
   }
 
   health(): RelayHealth {
@@ -534,7 +592,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private async shutDown(): Promise<void> {
     clearInterval(this.pingTimer)
     clearInterval(this.rateTimer)
-    const stoppedListening = new Promise<void>(resolve => this.httpServer.close(() => resolve()))
+    const stoppedListening = this.listener.close()
     const open = [...this.sockets]
     // Not events.once: it rejects when a socket reports a protocol error on its way out.
     const allClosed = Promise.all(

@@ -44,6 +44,7 @@ describe('settings store', () => {
       adminToken: '',
       accessToken: '',
       allowPublic: false,
+      tls: true,
       limits: {},
       startAtLogin: false,
     })

@@ -19,6 +19,7 @@ export function nodeOptions(overrides: Partial<RelayNodeOptions> = {}): RelayNod
     priority: 0,
     advertise: true,
     interfaces: [],
+    tls: true,
     ...overrides,
   }
 }

@@ -163,6 +163,8 @@ function problemWords(problem: NodeProblem): string {
       return `LAN discovery did not start: ${problem.message}`
     case 'goodbyes-timed-out':
       return `LAN discovery's goodbyes took over ${problem.timeoutMs} ms; stopped waiting`
+    case 'tls-failed':
+      return `TLS is off: ${problem.message}`
     case 'goodbyes-failed':
       return `LAN discovery's goodbyes failed: ${problem.message}`
   }

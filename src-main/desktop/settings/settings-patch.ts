@@ -38,6 +38,7 @@ const FIELDS: FieldParsers = {
   adminToken: value => parseToken('admin token', value),
   accessToken: value => parseToken('access token', value),
   allowPublic: value => (typeof value === 'boolean' ? accept(value) : refuse('Accepting public addresses is either on or off.')),
+  tls: value => (typeof value === 'boolean' ? accept(value) : refuse('TLS (wss://) is either on or off.')),
   limits: parseLimits,
   startAtLogin: value => (typeof value === 'boolean' ? accept(value) : refuse('Start at login is either on or off.')),
 }

@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS: Readonly<DesktopSettings> = Object.freeze({
   adminToken: '',
   accessToken: '',
   allowPublic: false,
+  tls: true,
   limits: {},
   startAtLogin: false,
 })
@@ -54,6 +55,7 @@ export const SETTINGS_SCHEMA: Schema<DesktopSettings> = {
     default: '',
   },
   allowPublic: { type: 'boolean', default: false },
+  tls: { type: 'boolean', default: DEFAULT_SETTINGS.tls },
   limits: { type: 'object', properties: limitProperties, additionalProperties: false, default: {} },
   startAtLogin: { type: 'boolean', default: false },
 }

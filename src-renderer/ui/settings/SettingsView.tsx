@@ -21,6 +21,7 @@ const LIMIT_LABELS: Record<LimitName, string> = {
   holdTimeoutMs: 'How long a pipe waits for its partner (ms)',
   pipeHighWaterMark: 'Queued for a slow receiver before pausing its sender (bytes)',
   pingIntervalMs: 'Ping interval (ms)',
+  tlsHandshakeTimeoutMs: 'Time a TLS connection gets for its handshake (ms)',
 }
 const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as LimitName[]
 const THIS_MACHINE_ONLY = '127.0.0.1'
@@ -198,6 +199,11 @@ export function SettingsView({ desktop }: { desktop: DesktopBridge }) {
           {id => <input id={id} type="password" autoComplete="new-password" value={draft.accessToken} onChange={event => edit({ accessToken: event.target.value })} />}
         </Field>
         <Check label="Accept apps from public addresses too (not only this network)" checked={draft.allowPublic} onChange={on => edit({ allowPublic: on })} />
+        <Check
+          label="Also serve wss:// and https:// (for web apps), with a certificate from this computer's own authority"
+          checked={draft.tls}
+          onChange={on => edit({ tls: on })}
+        />
       </fieldset>
 
       <fieldset className="card">

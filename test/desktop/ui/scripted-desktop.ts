@@ -12,6 +12,7 @@ export const STORED: DesktopSettings = {
   adminToken: '',
   accessToken: '',
   allowPublic: false,
+  tls: true,
   limits: { maxPeers: 500 },
   startAtLogin: false,
 }

@@ -1,0 +1,163 @@
+/**
+ * The relay's one port speaks both `ws://`/`http://` and `wss://`/`https://`: every connection is
+ * told apart by its first byte (0x16 opens a TLS handshake; no HTTP request starts with it), and
+ * either way ends up in the one HTTP server, so every route, rule and limit is the same for both.
+ */
+import type http from 'node:http'
+import net from 'node:net'
+import tls from 'node:tls'
+import { normalizeAddress } from './admission.js'
+
+/** The certificate the relay presents, and the CA it chains to. */
+export interface TlsIdentity {
+  key: string
+  /** PEM, leaf first. */
+  cert: string
+  ca: {
+    /** DER, as `GET /_switchboard/ca.crt` serves it. */
+    der: Buffer
+    /** SHA-256 of the DER, lowercase hex. */
+    fingerprint: string
+  }
+  /** DNS names, then IP addresses, the certificate is valid for. */
+  names: string[]
+  notAfter: Date
+}
+
+/** A connection turned away before HTTP: a failed or stalled handshake, or TLS while it is off. */
+export interface TlsRefusal {
+  kind: 'tlsHandshake' | 'tlsOff'
+  address: string
+  detail: string
+}
+
+const TLS_HANDSHAKE_RECORD = 0x16
+/**
+ * A fatal handshake_failure alert (TLS record header, then level 2 and description 40): a TLS
+ * client of a relay with TLS off is told "handshake failure" instead of choking on an HTTP answer.
+ */
+const HANDSHAKE_FAILURE_ALERT = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28])
+/**
+ * A connection that has sent nothing is not a refusal (browsers open spare connections ahead of
+ * use); it is dropped after as long as the HTTP server gives a request's headers.
+ */
+const SILENT_CONNECTION_MS = 60_000
+/** A refused TLS client gets this long to read the alert before its socket is destroyed. */
+const REFUSED_LINGER_MS = 1_000
+
+export interface TlsOrPlainOptions {
+  /** Read at each connection, so a new limit holds for the next handshake. */
+  handshakeTimeoutMs: () => number
+  refused: (refusal: TlsRefusal) => void
+}
+
+export class TlsOrPlainListener {
+  readonly server: net.Server
+  private identity: { tls: TlsIdentity; context: tls.SecureContext } | undefined
+  /** Connections not yet handed to the HTTP server: destroyed when the relay closes. */
+  private readonly pending = new Set<net.Socket>()
+
+  constructor(
+    private readonly http: http.Server,
+    private readonly options: TlsOrPlainOptions,
+  ) {
+    // The HTTP server's own default; http.Server sets it on the connections it accepts itself.
+    this.server = net.createServer({ noDelay: true }, socket => this.accept(socket))
+  }
+
+  get tls(): TlsIdentity | undefined {
+    return this.identity?.tls
+  }
+
+  /**
+   * A new certificate (or undefined: TLS off) for handshakes from now on; connections already
+   * open keep theirs, so nothing connected notices a renewal.
+   */
+  setIdentity(identity: TlsIdentity | undefined): void {
+    this.identity = identity && { tls: identity, context: tls.createSecureContext({ key: identity.key, cert: identity.cert }) }
+  }
+
+  async listen(port: number, host: string | undefined): Promise<number> {
+    const server = this.server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    // The HTTP server never listens itself; this starts its checks of slow headers and requests.
+    this.http.emit('listening')
+    return (server.address() as net.AddressInfo).port
+  }
+
+  /** Stops accepting and drops connections that never reached HTTP; resolves once the port is free. */
+  close(): Promise<void> {
+    const stopped = new Promise<void>(resolve => this.server.close(() => resolve()))
+    for (const socket of this.pending) socket.destroy()
+    // Stops the HTTP server's timers; it reports "not running", which is true and harmless.
+    this.http.close(() => {})
+    return stopped
+  }
+
+  private accept(socket: net.Socket): void {
+    this.pending.add(socket)
+    const address = normalizeAddress(socket.remoteAddress)
+    let timer = setTimeout(() => socket.destroy(), SILENT_CONNECTION_MS).unref()
+    const settled = () => {
+      clearTimeout(timer)
+      this.pending.delete(socket)
+    }
+    socket.once('close', settled)
+    // Errors before the hand-over have nobody to tell: the peer went away.
+    const onError = () => socket.destroy()
+    socket.on('error', onError)
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause()
+      socket.unshift(chunk)
+      clearTimeout(timer)
+      if (chunk[0] !== TLS_HANDSHAKE_RECORD) {
+        settled()
+        socket.off('error', onError)
+        this.http.emit('connection', socket)
+        socket.resume()
+        return
+      }
+      if (!this.identity) {
+        socket.end(HANDSHAKE_FAILURE_ALERT)
+        timer = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref()
+        return this.options.refused({ kind: 'tlsOff', address, detail: 'TLS is off on this relay; use ws:// or http://' })
+      }
+      this.handshake(socket, address, this.identity.context, timeout => (timer = timeout), settled)
+      socket.off('error', onError)
+    })
+  }
+
+  private handshake(socket: net.Socket, address: string, secureContext: tls.SecureContext, setTimer: (timer: NodeJS.Timeout) => void, settled: () => void): void {
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext })
+    const refuse = (detail: string) => {
+      secure.destroy()
+      this.options.refused({ kind: 'tlsHandshake', address, detail })
+    }
+    const timeoutMs = this.options.handshakeTimeoutMs()
+    setTimer(setTimeout(() => refuse(`no TLS handshake within ${timeoutMs} ms`), timeoutMs).unref())
+    const onError = (error: NodeJS.ErrnoException) => refuse(handshakeProblem(error))
+    secure.on('error', onError)
+    secure.once('secure', () => {
+      settled()
+      secure.off('error', onError)
+      // With TLS 1.3 a client that does not trust the certificate says so after the server has
+      // finished its part: that alert is a refused handshake too, the most useful one to report.
+      secure.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code?.startsWith('ERR_SSL_')) this.options.refused({ kind: 'tlsHandshake', address, detail: handshakeProblem(error) })
+      })
+      this.http.emit('connection', secure)
+    })
+  }
+}
+
+/** OpenSSL's words, shortened: "tlsv1 alert unknown ca" says the client does not trust the relay's CA. */
+function handshakeProblem(error: NodeJS.ErrnoException): string {
+  const reason = /routines:[^:]*:([^:]+)/.exec(error.message)?.[1] ?? error.message
+  return `${error.code ?? 'error'}: ${reason}`.slice(0, 100)
+}

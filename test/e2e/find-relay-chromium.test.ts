@@ -1,40 +1,131 @@
 /**
  * lan-client's browser helper in Debian's Chromium, loaded by a web app as it is: `findRelay` finds
  * the relay under lf-relay.local, the page's published Client pipes messages with a Node peer through
- * it, and every candidate that fails says why.
+ * it over wss://, and every candidate that fails says why. Which certificate authorities Chromium
+ * trusts is all in its NSS database (a throwaway HOME); no certificate-error flag is used.
  */
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openBrowser, type BrowserSession } from './chromium.js'
+import { openBrowser, type BrowserSession, type LaunchOptions } from './chromium.js'
+import { chromiumHome, type TrustedCa } from './nss-trust.js'
 import type { InPage, WebAppApi } from './web-app.js'
-import { APP_HOST, UNKNOWN_HOST, expectPipeWithNodePeer, failuresOf, openApp, openWebAppWorld, type WebAppWorld } from './web-app-world.js'
+import { APP_HOST, UNKNOWN_HOST, certificateAuthorities, expectPipeWithNodePeer, failuresOf, openApp, webAppWorld } from './web-app-world.js'
 
 declare const webApp: WebAppApi
 
-/** Chromium resolves the test's names to loopback; the relay's default port 8080 goes to the relay's real one. */
-function hostRules(world: WebAppWorld): string {
+const world = webAppWorld()
+
+/**
+ * Chromium trusting `cas`, resolving the test's names to loopback (the relay's default port 8080
+ * goes to the relay's real one), with `args` on top.
+ */
+function launchOptions(home: string, cas: TrustedCa[], args: string[] = []): LaunchOptions {
   const rules = [`MAP lf-relay.local:8080 127.0.0.1:${world.relay.port}`, 'MAP lf-relay.local 127.0.0.1', `MAP ${APP_HOST} 127.0.0.1`, `MAP ${UNKNOWN_HOST} ~NOTFOUND`]
-  return `--host-resolver-rules=${rules.join(', ')}`
+  return { args: [`--host-resolver-rules=${rules.join(', ')}`, ...args], env: { ...process.env, HOME: chromiumHome(path.join(world.scratch, home), cas) } }
 }
 
-describe('findRelay in Chromium, from a web app served over http', () => {
-  let world: WebAppWorld
+describe('from a web app served over https, in a Chromium that trusts the relay', () => {
   let session: BrowserSession
   let inPage: InPage
 
   beforeAll(async () => {
-    world = await openWebAppWorld()
-    session = await openBrowser(undefined, { args: [hostRules(world)] })
-    inPage = await openApp(session.page, world.httpApp.origin(APP_HOST))
-  }, 40_000)
+    const cas = certificateAuthorities(world)
+    session = await openBrowser(undefined, launchOptions('home-trusting', [cas.app, cas.relay]))
+    inPage = await openApp(session.page, world.httpsApp.origin(APP_HOST))
+  }, 30_000)
 
   afterAll(async () => {
     await session?.close()
-    await world?.close()
   })
 
-  it('finds the relay at lf-relay.local on the default port, with no options, and pipes with a Node peer through it', async () => {
+  it('finds wss://lf-relay.local:8080 with no options, and the published Client pipes with a Node peer through it', async () => {
+    expect(await inPage(() => webApp.find({}), undefined)).toEqual({ url: 'wss://lf-relay.local:8080' })
+    await expectPipeWithNodePeer(inPage, world.relay, 'wss://lf-relay.local:8080', 'doc-https-page')
+  })
+
+  it('never hands an https page a ws:// URL: one it was given is refused as mixed content, loopback excepted', async () => {
+    expect(await inPage(() => webApp.find({ url: 'ws://lf-relay.local:8080' }), undefined)).toEqual({ url: 'wss://lf-relay.local:8080' })
+    const refused = await inPage(port => webApp.find({ url: 'ws://lf-relay.local:8080', port }), world.closedPort)
+    expect(failuresOf(refused)).toEqual([
+      { url: 'ws://lf-relay.local:8080', reason: 'mixed-content' },
+      { url: `wss://lf-relay.local:${world.closedPort}`, reason: 'certificate-or-unreachable' },
+    ])
+    const loopback = `ws://127.0.0.1:${world.relay.port}`
+    expect(await inPage(url => webApp.find({ url }), loopback)).toEqual({ url: loopback })
+  })
+})
+
+describe('in a Chromium that does not trust the relay', () => {
+  let session: BrowserSession
+
+  beforeAll(async () => {
+    session = await openBrowser(undefined, launchOptions('home-distrusting', [certificateAuthorities(world).app]))
+  }, 30_000)
+
+  afterAll(async () => {
+    await session?.close()
+  })
+
+  it('an https page cannot connect, and findRelay says the certificate is not trusted or the name does not resolve', async () => {
+    const inPage = await openApp(session.page, world.httpsApp.origin(APP_HOST))
     const outcome = await inPage(() => webApp.find({}), undefined)
-    expect(outcome).toEqual({ url: 'ws://lf-relay.local:8080' })
+    expect(failuresOf(outcome)).toEqual([{ url: 'wss://lf-relay.local:8080', reason: 'certificate-or-unreachable' }])
+    expect('message' in outcome && outcome.message).toContain("either this device does not trust the relay's certificate")
+    expect(await inPage(() => webApp.tryWebSocket('wss://lf-relay.local:8080/introduction/browser-peer'), undefined)).toBe('error')
+  })
+
+  it('an http page can tell: the relay answers over http, so it is the certificate', async () => {
+    const inPage = await openApp(session.page, world.httpApp.origin(APP_HOST))
+    const outcome = await inPage(port => webApp.find({ url: 'wss://lf-relay.local:8080', port }), world.closedPort)
+    expect(failuresOf(outcome)).toEqual([
+      { url: 'wss://lf-relay.local:8080', reason: 'certificate' },
+      { url: `wss://lf-relay.local:${world.closedPort}`, reason: 'unreachable' },
+      { url: `ws://lf-relay.local:${world.closedPort}`, reason: 'unreachable' },
+    ])
+  })
+})
+
+describe('from a public https origin, as a web app on the internet is', () => {
+  let session: BrowserSession
+
+  beforeAll(async () => {
+    const cas = certificateAuthorities(world)
+    const publicOrigin = `--ip-address-space-overrides=127.0.0.1:${world.httpsApp.port}=public`
+    session = await openBrowser(undefined, launchOptions('home-public', [cas.app, cas.relay], [publicOrigin]))
+  }, 30_000)
+
+  afterAll(async () => {
+    await session?.close()
+  })
+
+  it('reaches the relay only once the user allowed the site Local Network Access', async () => {
+    const refusedContext = await session.browser.newContext()
+    const refused = await openApp(await refusedContext.newPage(), world.httpsApp.origin(APP_HOST))
+    expect(failuresOf(await refused(() => webApp.find({}), undefined))).toEqual([{ url: 'wss://lf-relay.local:8080', reason: 'certificate-or-unreachable' }])
+    await refusedContext.close()
+
+    await session.context.grantPermissions(['local-network-access'], { origin: world.httpsApp.origin(APP_HOST) })
+    const inPage = await openApp(session.page, world.httpsApp.origin(APP_HOST))
+    expect(await inPage(() => webApp.find({}), undefined)).toEqual({ url: 'wss://lf-relay.local:8080' })
+    await expectPipeWithNodePeer(inPage, world.relay, 'wss://lf-relay.local:8080', 'doc-public-page')
+  })
+})
+
+describe('from a web app served over http', () => {
+  let session: BrowserSession
+  let inPage: InPage
+
+  beforeAll(async () => {
+    session = await openBrowser(undefined, launchOptions('home-http', []))
+    inPage = await openApp(session.page, world.httpApp.origin(APP_HOST))
+  }, 30_000)
+
+  afterAll(async () => {
+    await session?.close()
+  })
+
+  it('falls back to ws://lf-relay.local:8080 when wss fails, and pipes with a Node peer through it', async () => {
+    expect(await inPage(() => webApp.find({}), undefined)).toEqual({ url: 'ws://lf-relay.local:8080' })
     await expectPipeWithNodePeer(inPage, world.relay, 'ws://lf-relay.local:8080', 'doc-http-page')
   })
 

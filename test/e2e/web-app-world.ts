@@ -1,13 +1,15 @@
 /**
  * Everything a browser test of lan-client's `findRelay` needs around the browser: the headless relay
- * (its own config folder), the web app, a port that accepts connections and never answers, and the
+ * (its own config folder, so its certificate authority is made fresh), the same web app served from
+ * an https origin and a plain http one, a port that accepts connections and never answers, and the
  * checks every engine must pass. Names reach loopback through each engine's own host mapping.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { LocalCa } from '../../src-main/tls/local-ca.js'
 import { TrackedClient, until } from '../helpers/clients.js'
 import { freePort, killLeftoverCliProcesses, startCliRelay, type CliRelay } from '../helpers/processes.js'
 import { serveWebApp, type FindOutcome, type InPage, type WebApp, type WebAppApi } from './web-app.js'
@@ -22,8 +24,13 @@ export const UNKNOWN_HOST = 'nowhere.test'
 export interface WebAppWorld {
   scratch: string
   relay: CliRelay
-  /** The web app over plain http. */
+  /** The web app over https, with a certificate from a CA made for the test (`appCaPem`). */
+  httpsApp: WebApp
+  appCaPem: string
+  /** The same app over plain http. */
   httpApp: WebApp
+  /** The relay's own CA, as devices download it: `GET /_switchboard/ca.crt` (DER). */
+  relayCaDer: Buffer
   /** Accepts TCP connections and never says a word. */
   silentPort: number
   /** Nothing listens here. */
@@ -31,9 +38,28 @@ export interface WebAppWorld {
   close(): Promise<void>
 }
 
-export async function openWebAppWorld(): Promise<WebAppWorld> {
+/** The world for the test file that calls this: made before its tests, closed after them. */
+export function webAppWorld(): WebAppWorld {
+  const world = {} as WebAppWorld
+  beforeAll(async () => {
+    Object.assign(world, await openWebAppWorld())
+  }, 30_000)
+  afterAll(async () => {
+    await world.close?.()
+  }, 30_000)
+  return world
+}
+
+async function openWebAppWorld(): Promise<WebAppWorld> {
   const scratch = mkdtempSync(path.join(tmpdir(), 'switchboard-web-app-'))
   const relay = await startCliRelay(['--no-advertise'], { XDG_CONFIG_HOME: path.join(scratch, 'relay-config') })
+  const response = await fetch(`http://127.0.0.1:${relay.port}/_switchboard/ca.crt`)
+  if (response.status !== 200) throw new Error(`the relay's CA download answered ${response.status}`)
+  const relayCaDer = Buffer.from(await response.arrayBuffer())
+  // The app's own CA: a second one, so that trusting the relay's is all that changes between browsers.
+  const appCa = await LocalCa.open(path.join(scratch, 'app-ca'))
+  const appCertificate = await appCa.issue({ dnsNames: [APP_HOST], ips: [] }, 24 * 60 * 60 * 1000)
+  const httpsApp = await serveWebApp({ key: appCertificate.keyPem, cert: appCertificate.certPem })
   const httpApp = await serveWebApp()
   const silentSockets = new Set<net.Socket>()
   const silent = net.createServer(socket => {
@@ -46,16 +72,24 @@ export async function openWebAppWorld(): Promise<WebAppWorld> {
   return {
     scratch,
     relay,
+    httpsApp,
+    appCaPem: appCa.pem,
     httpApp,
+    relayCaDer,
     silentPort,
     closedPort,
     async close() {
       for (const socket of silentSockets) socket.destroy()
-      await Promise.all([httpApp.close(), new Promise(resolve => silent.close(resolve))])
+      await Promise.all([httpsApp.close(), httpApp.close(), new Promise(resolve => silent.close(resolve))])
       await killLeftoverCliProcesses()
       rmSync(scratch, { recursive: true, force: true })
     },
   }
+}
+
+/** The two CAs as a browser's NSS database takes them. */
+export function certificateAuthorities(world: WebAppWorld) {
+  return { app: { name: 'web-app-test-ca', certificate: world.appCaPem }, relay: { name: 'switchboard-relay-ca', certificate: world.relayCaDer } }
 }
 
 /** A page of either driver, playwright-core's (Chromium) or puppeteer-core's (Firefox). */

@@ -22,6 +22,8 @@ export interface FindRelayOptions {
   timeout?: number
   /** Port of the `lf-relay.local` candidates (default 8080). */
   port?: number
+  /** The LAN's access token, for a relay that requires one: added to its URL as the published Client expects (`wss://host:port/<token>`). */
+  token?: string
 }
 
 /**
@@ -29,7 +31,7 @@ export interface FindRelayOptions {
  * certificate from a name that does not resolve (browsers report both as the same network error),
  * and may not ask over plain http to find out; an http page can, and gets `certificate` or `unreachable`.
  */
-export type CandidateFailureReason = 'mixed-content' | 'certificate' | 'unreachable' | 'certificate-or-unreachable' | 'timeout' | 'not-a-relay' | 'invalid-url'
+export type CandidateFailureReason = 'mixed-content' | 'certificate' | 'unreachable' | 'certificate-or-unreachable' | 'timeout' | 'not-a-relay' | 'token-required' | 'invalid-url'
 
 export interface CandidateFailure {
   /** The candidate, as a WebSocket URL (`wss://lf-relay.local:8080`). */
@@ -63,7 +65,7 @@ export async function findRelay(options: FindRelayOptions = {}): Promise<string>
   const timeout = options.timeout ?? 5_000
   const search = new AbortController()
   const timer = setTimeout(() => search.abort(), timeout)
-  const probes = unique(candidates).map(candidate => probe(candidate, pageIsHttps, search.signal, timeout))
+  const probes = unique(candidates).map(candidate => probe(candidate, { pageIsHttps, signal: search.signal, timeout, token: options.token }))
   try {
     const failures: CandidateFailure[] = []
     for (const pending of probes) {
@@ -78,7 +80,14 @@ export async function findRelay(options: FindRelayOptions = {}): Promise<string>
   }
 }
 
-async function probe(candidate: string, pageIsHttps: boolean, signal: AbortSignal, timeout: number): Promise<Probe> {
+interface ProbeContext {
+  pageIsHttps: boolean
+  signal: AbortSignal
+  timeout: number
+  token: string | undefined
+}
+
+async function probe(candidate: string, { pageIsHttps, signal, timeout, token }: ProbeContext): Promise<Probe> {
   const fail = (reason: CandidateFailureReason, message: string): Probe => ({ ok: false, failure: { url: candidate, reason, message } })
   let origin: URL
   try {
@@ -94,8 +103,13 @@ async function probe(candidate: string, pageIsHttps: boolean, signal: AbortSigna
     return fail('mixed-content', `refused as mixed content: a page served over https may not use ${socketUrl} (Firefox and Safari always refuse it, Chromium only allows it as a deprecated exception); use wss://${origin.host}`)
   }
   const answer = await readDiscovery(webUrl, signal)
-  // A path in the URL the app was given (an access token) is the app's to keep.
-  if (answer.ok) return { ok: true, url: socketUrl + (origin.pathname.replace(/\/+$/, '') || relayPath(answer.relay)) }
+  if (answer.ok) {
+    // A path in the URL the app was given (an access token) is the app's to keep.
+    const givenPath = origin.pathname.replace(/\/+$/, '')
+    if (givenPath || !answer.relay.tokenRequired) return { ok: true, url: socketUrl + (givenPath || relayPath(answer.relay)) }
+    if (token === undefined) return fail('token-required', 'the relay requires the LAN\'s access token: pass it as `token`')
+    return { ok: true, url: `${socketUrl}${relayPath(answer.relay)}/${token}` }
+  }
   if (answer.kind === 'not-a-relay') return fail('not-a-relay', answer.message)
   const timedOut = () => fail('timeout', `no answer within ${timeout} ms (in Chromium also: its Local Network Access prompt was not answered)`)
   const unreachable = () => fail('unreachable', `${origin.hostname} does not resolve here, nothing answers on port ${portOf(origin)}, or ${LNA_REFUSED}`)

@@ -6,6 +6,7 @@
  */
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCliRelay } from '../helpers/processes.js'
 import { openBrowser, type BrowserSession, type LaunchOptions } from './chromium.js'
 import { chromiumHome, type TrustedCa } from './nss-trust.js'
 import type { InPage, WebAppApi } from './web-app.js'
@@ -133,6 +134,20 @@ describe('from a web app served over http', () => {
     const port = world.relay.port
     expect(await inPage(url => webApp.find({ url }), `ws://127.0.0.1:${port}`)).toEqual({ url: `ws://127.0.0.1:${port}` })
     expect(await inPage(url => webApp.find({ url }), `http://${UNKNOWN_HOST}:${port}`)).toEqual({ url: 'ws://lf-relay.local:8080' })
+  })
+
+  it('adds the access token for a relay that requires one, and says so when it was given none', async () => {
+    const token = 'browser-helper-lan-token'
+    const tokenRelay = await startCliRelay(['--no-advertise', '--token', token], { XDG_CONFIG_HOME: path.join(world.scratch, 'token-relay-config') })
+    try {
+      const url = `ws://127.0.0.1:${tokenRelay.port}`
+      const outcome = await inPage(options => webApp.find(options), { url, port: world.closedPort })
+      expect(failuresOf(outcome)[0]).toEqual({ url, reason: 'token-required' })
+      expect(await inPage(options => webApp.find(options), { url, token })).toEqual({ url: `${url}/${token}` })
+      expect(await inPage(target => webApp.tryWebSocket(target), `${url}/${token}/introduction/browser-probe`)).toBe('open')
+    } finally {
+      await tokenRelay.cli.stop()
+    }
   })
 
   it('says for each candidate why it failed: a name that does not resolve, nothing listening, no answer, not a relay', async () => {

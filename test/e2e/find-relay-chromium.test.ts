@@ -84,6 +84,19 @@ describe('in a Chromium that does not trust the relay', () => {
       { url: `ws://lf-relay.local:${world.closedPort}`, reason: 'unreachable' },
     ])
   })
+
+  it('once the user opened https://lf-relay.local:8080/ and accepted the warning, an https page reaches the relay', async () => {
+    const relayPage = await session.context.newPage()
+    await expect(relayPage.goto('https://lf-relay.local:8080/')).rejects.toThrow(/ERR_CERT_AUTHORITY_INVALID/)
+    await relayPage.click('#details-button')
+    await relayPage.click('#proceed-link')
+    await relayPage.waitForURL('https://lf-relay.local:8080/')
+    await expect.poll(() => relayPage.locator('body').innerText()).toContain('Switchboard relay is running')
+
+    const inPage = await openApp(session.page, world.httpsApp.origin(APP_HOST))
+    expect(await inPage(() => webApp.find({}), undefined)).toEqual({ url: 'wss://lf-relay.local:8080' })
+    await expectPipeWithNodePeer(inPage, world.relay, 'wss://lf-relay.local:8080', 'doc-accepted-once')
+  })
 })
 
 describe('from a public https origin, as a web app on the internet is', () => {

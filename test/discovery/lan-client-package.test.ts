@@ -62,6 +62,8 @@ describeOnLan(capability, 'lan-client installed from its npm pack tarball, run w
       expect(paths).toContain('dist/index.d.ts')
       expect(paths.filter(path => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([])
     }
+    const clientFiles = packed.find(file => file.filename.includes('lan-client'))!.files.map(entry => entry.path)
+    expect(clientFiles).toEqual(expect.arrayContaining(['dist/browser.js', 'dist/browser.d.ts']))
     for (const name of PACKAGES) {
       const installed = join(appDir, 'node_modules/@switchboard', name)
       expect(lstatSync(installed).isSymbolicLink()).toBe(false)

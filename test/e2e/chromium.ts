@@ -32,10 +32,17 @@ export interface BrowserSession {
   close(): Promise<void>
 }
 
+export interface LaunchOptions {
+  /** Flags beyond the defaults, e.g. `--host-resolver-rules=...`. */
+  args?: string[]
+  /** The environment Chromium gets (default: ours); its HOME holds the NSS database it trusts. */
+  env?: NodeJS.ProcessEnv
+}
+
 /** `executablePath` lets a test start Chromium through a wrapper, e.g. inside a network namespace. */
-export async function openBrowser(executablePath = CHROMIUM_PATH): Promise<BrowserSession> {
+export async function openBrowser(executablePath = CHROMIUM_PATH, options: LaunchOptions = {}): Promise<BrowserSession> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: apt-get install -y chromium (.ci/run does)`)
-  const browser = await chromium.launch({ executablePath, args: FLAGS })
+  const browser = await chromium.launch({ executablePath, args: [...FLAGS, ...(options.args ?? [])], ...(options.env ? { env: options.env } : {}) })
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' })
   const requests: string[] = []
   const problems: string[] = []

@@ -36,6 +36,7 @@ const advertising: AdvertisingView = {
     },
   ],
   chosen: false,
+  wellKnownName: { name: 'lf-relay.local', state: 'not-held' },
 }
 
 describe('overview', () => {

@@ -161,9 +161,19 @@ export interface ZeroconfService {
 }
 
 export async function zeroconfBrowse(host: Host, seconds = 1): Promise<ZeroconfService[]> {
-  const checker = new NsProcess(host, [PYTHON, 'test/discovery/agents/zeroconf_check.py', 'browse', String(seconds)])
+  return ((await zeroconfCheck(host, ['browse', String(seconds)])) as { services: ZeroconfService[] }).services
+}
+
+/** Every address python-zeroconf hears for a `.local` name from one plain A query (all answering hosts together). */
+export async function zeroconfResolve(host: Host, name: string): Promise<string[]> {
+  return ((await zeroconfCheck(host, ['resolve', name])) as { addresses: string[] }).addresses
+}
+
+/** Runs agents/zeroconf_check.py to its end and returns the last JSON object it printed. */
+async function zeroconfCheck(host: Host, args: string[]): Promise<unknown> {
+  const checker = new NsProcess(host, [PYTHON, 'test/discovery/agents/zeroconf_check.py', ...args])
   const { code } = await checker.exited
   const last = checker.lines.filter(line => line.startsWith('{')).pop()
   if (code !== 0 || !last) throw new Error(`zeroconf_check.py failed (${code}): ${checker.errors.join('')}`)
-  return (JSON.parse(last) as { services: ZeroconfService[] }).services
+  return JSON.parse(last)
 }

@@ -5,6 +5,7 @@ An independent look at the relays' advertisements, with python-zeroconf (not bon
   zeroconf_check.py browse SECONDS  browse _lf-relay._tcp for SECONDS, resolve every instance (SRV,
                                     TXT, addresses), resolve each SRV target's .local name with a
                                     plain mDNS A query on a fresh cache, print one JSON object
+  zeroconf_check.py resolve NAME    print the addresses every host answering a plain mDNS A query for NAME gives
   zeroconf_check.py watch           print a JSON line for every instance added, updated or removed,
                                     until stdin closes
 """
@@ -78,5 +79,7 @@ def watch():
 if __name__ == '__main__':
     if sys.argv[1] == 'browse':
         browse(float(sys.argv[2]))
+    elif sys.argv[1] == 'resolve':
+        print(json.dumps({'addresses': resolve_host(sys.argv[2])}), flush=True)
     else:
         watch()

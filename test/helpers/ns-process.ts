@@ -81,6 +81,26 @@ export class NsProcess {
     return { line: found!, seenAt: Date.now() }
   }
 
+  /** Everything written to stderr so far (the relay writes its problems there). */
+  get stderr(): string {
+    return this.errors.join('')
+  }
+
+  /** Waits until stderr, from character `after` on, matches `match`; resolves with where the match ends. */
+  async waitForStderr(match: RegExp, timeoutMs = 10_000, after = 0): Promise<number> {
+    let end = -1
+    await until(
+      () => {
+        const found = match.exec(this.stderr.slice(after))
+        if (found) end = after + found.index + found[0].length
+        return found !== null
+      },
+      timeoutMs,
+      () => `stderr matching ${match}; stderr:\n${this.stderr.slice(after)}\nstdout:\n${this.lines.slice(-20).join('\n')}`,
+    )
+    return end
+  }
+
   /** Waits for the first JSON event (after the first `after` events) that `match` accepts. */
   async waitForEvent(match: (event: AgentEvent) => boolean, timeoutMs = 10_000, after = 0, what = 'an event'): Promise<AgentEvent> {
     let found: AgentEvent | undefined

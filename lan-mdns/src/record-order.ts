@@ -11,7 +11,7 @@ import { toType } from 'dns-packet/types.js'
 import type { MdnsRecord } from './mdns-endpoint.js'
 
 /** The uncompressed rdata of a record; empty for a type the codec does not know (it then sorts first). */
-export function rdataBytes(record: Pick<MdnsRecord, 'type' | 'data'>): Buffer {
+function rdataBytes(record: Pick<MdnsRecord, 'type' | 'data'>): Buffer {
   try {
     return rdataCodec(record.type).encode(record.data).subarray(2)
   } catch {
@@ -45,6 +45,3 @@ export function compareProbeRecords(ours: readonly MdnsRecord[], theirs: readonl
   }
   return a.length - b.length
 }
-
-/** Whether two records carry the same data (same type and the same rdata bytes). */
-export const sameRdata = (a: MdnsRecord, b: MdnsRecord) => compareOne(comparable(a), comparable(b)) === 0

@@ -51,6 +51,8 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
   private queue: Promise<void> = Promise.resolve()
   private retryTimer: NodeJS.Timeout | undefined
   private stopped = false
+  /** Ends the waits between probes (up to 5 s when rate-limited), so that stopping never waits for them. */
+  private readonly stopping = new AbortController()
   private lastFailures = new Set<string>()
   private readonly conflicts = new ConflictRate()
   /** Whether this relay is the LAN's pick and so should answer for `lf-relay.local`. */
@@ -124,6 +126,7 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
   async stop(): Promise<void> {
     if (this.stopped) return this.queue
     this.stopped = true
+    this.stopping.abort()
     this.watch.stop()
     clearTimeout(this.retryTimer)
     clearTimeout(this.wellKnownRetry)
@@ -163,7 +166,10 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
   private schedule(): void {
     this.queue = this.queue
       .then(() => this.step())
-      .catch((error: Error) => this.fail(`advertising failed: ${error.message}`))
+      // A wait cut short by stop() is no failure.
+      .catch((error: Error) => {
+        if (!this.stopped) this.fail(`advertising failed: ${error.message}`)
+      })
   }
 
   private async step(): Promise<void> {
@@ -234,7 +240,7 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
     try {
       // Bounded: `rename` gives up after MAX_NAME_ATTEMPTS of either name.
       for (;;) {
-        await delay(this.conflicts.pauseBeforeProbe())
+        await delay(this.conflicts.pauseBeforeProbe(), undefined, { signal: this.stopping.signal })
         const probed = this.identity
         const { taken, deferred } = await probeNames(this.probeTargets(links), this.ownNames(), ['instance', 'host'], hasAddress)
         if (this.stopped) return false
@@ -246,7 +252,7 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
         if (taken.size === 0 && deferred.size > 0) {
           // Lost a simultaneous probe: the winner announces within the second, and the next probe meets it.
           this.conflicts.note()
-          await delay(TIEBREAK_DEFER_MS)
+          await delay(TIEBREAK_DEFER_MS, undefined, { signal: this.stopping.signal })
           continue
         }
         if (taken.size === 0) {
@@ -272,7 +278,7 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
   private async claimWellKnown(): Promise<void> {
     this.wellKnown = 'claiming'
     this.emit('change')
-    await delay(this.conflicts.pauseBeforeProbe())
+    await delay(this.conflicts.pauseBeforeProbe(), undefined, { signal: this.stopping.signal })
     const { taken, deferred } = await probeNames(this.probeTargets([...this.links.values()]), this.ownNames(), ['wellKnown'], hasAddress)
     if (this.stopped || !this.wantWellKnown) return
     if (taken.size === 0 && deferred.size === 0) {

@@ -118,9 +118,9 @@ export class AvahiHost {
     return /Host name is (\S+)\. Local/.exec(line)![1]!
   }
 
-  /** Avahi's log lines so far. */
+  /** Avahi's log lines so far (of its last start), empty when it never started. */
   get log(): string[] {
-    return this.daemonProcess.lines
+    return this.daemon?.lines ?? []
   }
 
   get daemonProcess(): NsProcess {

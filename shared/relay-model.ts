@@ -3,7 +3,7 @@
  * health endpoint read snapshots of it. Times are epoch milliseconds.
  */
 import type { CloseKind } from './close-codes.js'
-import { SERVICE_TYPE, type DiscoveredRelay, type RelayTxt } from '@switchboard/lan-mdns/relay-service'
+import { SERVICE_TYPE, WELL_KNOWN_HOST_NAME, type DiscoveredRelay, type RelayTxt } from '@switchboard/lan-mdns/relay-service'
 import type { RelayLimits } from './limits.js'
 
 export interface PeerCollision {
@@ -182,6 +182,12 @@ export interface TlsView {
  */
 export type AdvertisingState = 'off' | 'starting' | 'advertising' | 'error'
 
+/**
+ * Whether this relay answers for the well-known name `lf-relay.local`: only the LAN's pick does,
+ * after probing it (`claiming`, repeated while the previous pick still answers).
+ */
+export type WellKnownNameState = 'not-held' | 'claiming' | 'held'
+
 export interface AdvertisedInterface {
   name: string
   /** The addresses its A/AAAA records carry on that interface's network. */
@@ -219,6 +225,8 @@ export interface AdvertisingView {
   otherRelays: DiscoveredRelay[]
   /** Whether clients on the LAN pick this relay by the choice rule (`chooseRelay`). */
   chosen: boolean
+  /** `lf-relay.local`, and whether this relay answers for it. */
+  wellKnownName: { name: string; state: WellKnownNameState }
 }
 
 /** What the public health endpoint tells anyone: no ids, only counts. */
@@ -239,5 +247,5 @@ export type AdvertisingOffReason = 'not-running' | 'disabled' | 'loopback-only'
 
 /** The advertising view when nothing advertises: the engine alone, or discovery turned off. */
 export function advertisingOff(offReason: AdvertisingOffReason, reason: string): AdvertisingView {
-  return { state: 'off', offReason, reason, serviceType: SERVICE_TYPE, interfaces: [], skippedInterfaces: [], errors: [], otherRelays: [], chosen: false }
+  return { state: 'off', offReason, reason, serviceType: SERVICE_TYPE, interfaces: [], skippedInterfaces: [], errors: [], otherRelays: [], chosen: false, wellKnownName: { name: WELL_KNOWN_HOST_NAME, state: 'not-held' } }
 }

@@ -8,6 +8,7 @@ export {
   respond,
   type MdnsEndpointOptions,
   type MdnsPacket,
+  type MdnsQuery,
   type MdnsRecord,
   type MdnsResponder,
   type MdnsSocket,
@@ -18,3 +19,4 @@ export { RecordCache, type CachedRecord } from './record-cache.js'
 export { decodeTxt, sameName } from './record-data.js'
 export { RelayBrowser, type IdConflict, type RelayBrowserEvents, type RelayBrowserOptions } from './relay-browser.js'
 export * from './relay-service.js'
+export { compareProbeRecords } from './record-order.js'

@@ -22,7 +22,15 @@ export interface MdnsPacket {
   type: 'query' | 'response'
   questions: { name: string; type: string }[]
   answers: MdnsRecord[]
+  /** In a probe (RFC 6762 §8.2): the records the prober proposes for the names it asks about. */
+  authorities: MdnsRecord[]
   additionals: MdnsRecord[]
+}
+
+/** A query to send; a probe carries the records it proposes in `authorities`. */
+export interface MdnsQuery {
+  questions: { name: string; type: RecordType }[]
+  authorities?: MdnsRecord[]
 }
 
 export interface RemoteInfo {
@@ -34,12 +42,12 @@ type SendCallback = (error?: Error | null) => void
 
 /** The part of a multicast-dns instance we use. */
 export interface MdnsSocket {
-  query(questions: { name: string; type: RecordType }[], callback?: SendCallback): void
+  query(query: { name: string; type: RecordType }[] | MdnsQuery, callback?: SendCallback): void
   respond(packet: { answers: MdnsRecord[]; additionals?: MdnsRecord[] }, callback?: SendCallback): void
-  on(event: 'response', listener: (packet: MdnsPacket, from: RemoteInfo) => void): this
+  on(event: 'response' | 'query', listener: (packet: MdnsPacket, from: RemoteInfo) => void): this
   on(event: 'error' | 'warning', listener: (error: NodeJS.ErrnoException) => void): this
   on(event: 'ready', listener: () => void): this
-  off(event: 'response', listener: (packet: MdnsPacket, from: RemoteInfo) => void): this
+  off(event: 'response' | 'query', listener: (packet: MdnsPacket, from: RemoteInfo) => void): this
   off(event: 'error' | 'warning', listener: (error: NodeJS.ErrnoException) => void): this
   off(event: 'ready', listener: () => void): this
 }

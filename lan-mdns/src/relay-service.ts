@@ -13,6 +13,12 @@ export const SERVICE_TYPE = '_lf-relay._tcp'
 /** The name browsers ask for (PTR) to list the relays. */
 export const SERVICE_NAME = `${SERVICE_TYPE}.local`
 
+/**
+ * The host name the relay every client picks answers for, besides its own: a web app, which cannot
+ * browse mDNS, reaches the LAN's relay at `wss://lf-relay.local:<port>` on any OS that resolves `.local`.
+ */
+export const WELL_KNOWN_HOST_NAME = 'lf-relay.local'
+
 /** What a relay says about itself in its TXT record. */
 export interface RelayTxt {
   /** Wire protocol, `localfirst-relay/4`. */

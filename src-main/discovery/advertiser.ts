@@ -6,12 +6,13 @@
  */
 import { EventEmitter } from 'node:events'
 import { hostname as machineHostname, networkInterfaces } from 'node:os'
-import type { MdnsSocket, RelayTxt } from '@switchboard/lan-mdns'
-import type { AdvertisingState, AdvertisingView } from '../../shared/relay-model.js'
+import { setTimeout as delay } from 'node:timers/promises'
+import { WELL_KNOWN_HOST_NAME, type MdnsPacket, type MdnsSocket, type RelayTxt } from '@switchboard/lan-mdns'
+import type { AdvertisingState, AdvertisingView, WellKnownNameState } from '../../shared/relay-model.js'
 import { Link } from './link.js'
-import { findConflict, probeNames, type OwnNames } from './name-conflicts.js'
+import { ConflictRate, TIEBREAK_DEFER_MS, findConflicts, probeNames, type NameKey, type OwnNames } from './name-conflicts.js'
 import { NetworkWatch, type NetworkWatchOptions } from './network-watch.js'
-import { instanceFqdn, sameRecords, serviceRecords, type ServiceIdentity } from './service-records.js'
+import { addressRecords, instanceFqdn, sameRecords, serviceRecords, type ServiceIdentity } from './service-records.js'
 
 export interface AdvertiserOptions extends NetworkWatchOptions {
   port: number
@@ -33,7 +34,7 @@ const MAX_NAME_ATTEMPTS = 20
 const RETRY_MS = 5_000
 const MAX_ERRORS = 20
 
-type AdvertiserView = Pick<AdvertisingView, 'state' | 'reason' | 'instanceName' | 'hostName' | 'txt' | 'interfaces' | 'skippedInterfaces' | 'errors'>
+type AdvertiserView = Pick<AdvertisingView, 'state' | 'reason' | 'instanceName' | 'hostName' | 'txt' | 'interfaces' | 'skippedInterfaces' | 'errors' | 'wellKnownName'>
 
 export class Advertiser extends EventEmitter<AdvertiserEvents> {
   private readonly watch: NetworkWatch
@@ -50,7 +51,14 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
   private queue: Promise<void> = Promise.resolve()
   private retryTimer: NodeJS.Timeout | undefined
   private stopped = false
+  /** Ends the waits between probes (up to 5 s when rate-limited), so that stopping never waits for them. */
+  private readonly stopping = new AbortController()
   private lastFailures = new Set<string>()
+  private readonly conflicts = new ConflictRate()
+  /** Whether this relay is the LAN's pick and so should answer for `lf-relay.local`. */
+  private wantWellKnown = false
+  private wellKnown: WellKnownNameState = 'not-held'
+  private wellKnownRetry: NodeJS.Timeout | undefined
 
   constructor(private readonly options: AdvertiserOptions) {
     super()
@@ -70,7 +78,24 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
       interfaces: announced.map(link => ({ name: link.iface.name, addresses: [...link.iface.addresses] })),
       skippedInterfaces: this.watch.selection.skipped,
       errors: [...this.errors],
+      wellKnownName: { name: WELL_KNOWN_HOST_NAME, state: this.wellKnown },
     }
+  }
+
+  /**
+   * Claims `lf-relay.local` (probing it first) or gives it up (a goodbye at once, before the new
+   * pick's probe can meet it). The name is never renamed: while another relay still answers for
+   * it, this one probes again every second until that relay, learning it is no longer the pick, yields.
+   */
+  holdWellKnownName(want: boolean): void {
+    if (this.stopped || want === this.wantWellKnown) return
+    this.wantWellKnown = want
+    clearTimeout(this.wellKnownRetry)
+    if (want) return this.schedule()
+    if (this.wellKnown === 'not-held') return
+    this.wellKnown = 'not-held'
+    for (const link of this.links.values()) void link.withdrawName(WELL_KNOWN_HOST_NAME)
+    this.emit('change')
   }
 
   /**
@@ -101,8 +126,10 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
   async stop(): Promise<void> {
     if (this.stopped) return this.queue
     this.stopped = true
+    this.stopping.abort()
     this.watch.stop()
     clearTimeout(this.retryTimer)
+    clearTimeout(this.wellKnownRetry)
     this.queue = this.queue.then(async () => {
       const links = [...this.links.values()]
       this.links.clear()
@@ -121,15 +148,28 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
 
   private ownNames(): OwnNames {
     const { instanceName, hostName, port, txt } = this.identity
-    const addresses = [...this.links.values()].flatMap(link => link.iface.addresses)
-    return { fqdn: instanceFqdn(instanceName), hostName, port, id: txt.id, addresses }
+    return { fqdn: instanceFqdn(instanceName), hostName, port, id: txt.id, wellKnown: this.wellKnown === 'not-held' ? undefined : WELL_KNOWN_HOST_NAME }
+  }
+
+  /** Everything this relay announces on a link's network now. */
+  private recordsFor(link: Link) {
+    const { addresses } = link.iface
+    const wellKnown = this.wellKnown === 'not-held' ? [] : addressRecords(WELL_KNOWN_HOST_NAME, addresses)
+    return [...serviceRecords(this.identity, addresses), ...wellKnown]
+  }
+
+  private probeTargets(links: readonly Link[]) {
+    return links.map(link => ({ socket: link.socket, records: this.recordsFor(link) }))
   }
 
   /** Steps run one at a time, in order: each looks at the network as it is when it runs. */
   private schedule(): void {
     this.queue = this.queue
       .then(() => this.step())
-      .catch((error: Error) => this.fail(`advertising failed: ${error.message}`))
+      // A wait cut short by stop() is no failure.
+      .catch((error: Error) => {
+        if (!this.stopped) this.fail(`advertising failed: ${error.message}`)
+      })
   }
 
   private async step(): Promise<void> {
@@ -172,8 +212,10 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
     const probeOn = this.claimed ? opened : [...this.links.values()]
     if (probeOn.length > 0 && !(await this.claimNames(probeOn))) return
     if (this.stopped) return
+    if (this.wantWellKnown && this.wellKnown === 'not-held') await this.claimWellKnown()
+    if (this.stopped) return
     for (const link of this.links.values()) {
-      const records = serviceRecords(this.identity, link.iface.addresses)
+      const records = this.recordsFor(link)
       if (sameRecords(link.records, records)) continue
       const error = await link.announce(records)
       if (error) failures.push(`announcement on ${link.iface.name} failed: ${error.message}`)
@@ -198,22 +240,26 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
     try {
       // Bounded: `rename` gives up after MAX_NAME_ATTEMPTS of either name.
       for (;;) {
+        await delay(this.conflicts.pauseBeforeProbe(), undefined, { signal: this.stopping.signal })
         const probed = this.identity
-        const taken = await probeNames(
-          links.map(link => link.socket),
-          this.ownNames(),
-          hasAddress,
-        )
+        const { taken, deferred } = await probeNames(this.probeTargets(links), this.ownNames(), ['instance', 'host'], hasAddress)
         if (this.stopped) return false
         // Renamed while probing (reconfigure): the new name is probed before it counts as claimed.
         if (probed.instanceName !== this.identity.instanceName || probed.hostName !== this.identity.hostName) {
           links = [...this.links.values()]
           continue
         }
-        if (!taken.instance && !taken.host) {
+        if (taken.size === 0 && deferred.size > 0) {
+          // Lost a simultaneous probe: the winner announces within the second, and the next probe meets it.
+          this.conflicts.note()
+          await delay(TIEBREAK_DEFER_MS, undefined, { signal: this.stopping.signal })
+          continue
+        }
+        if (taken.size === 0) {
           this.claimed = true
           return true
         }
+        this.conflicts.note()
         if (!this.rename(taken)) break
         // A new name is probed everywhere, not only on the new links.
         links = [...this.links.values()]
@@ -225,25 +271,62 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
     return false
   }
 
+  /**
+   * Probes `lf-relay.local` on every link. Taken, or lost to a simultaneous probe: not renamed but
+   * tried again a second later, as long as this relay is still the pick.
+   */
+  private async claimWellKnown(): Promise<void> {
+    this.wellKnown = 'claiming'
+    this.emit('change')
+    await delay(this.conflicts.pauseBeforeProbe(), undefined, { signal: this.stopping.signal })
+    const { taken, deferred } = await probeNames(this.probeTargets([...this.links.values()]), this.ownNames(), ['wellKnown'], hasAddress)
+    if (this.stopped || !this.wantWellKnown) return
+    if (taken.size === 0 && deferred.size === 0) {
+      this.wellKnown = 'held'
+      return
+    }
+    this.conflicts.note()
+    this.wellKnown = 'not-held'
+    this.emit('change')
+    clearTimeout(this.wellKnownRetry)
+    this.wellKnownRetry = setTimeout(() => this.schedule(), TIEBREAK_DEFER_MS).unref()
+  }
+
   /** Moves to the next instance and/or host name; false when the attempts are used up. */
-  private rename(taken: { instance: boolean; host: boolean }): boolean {
+  private rename(taken: ReadonlySet<NameKey>): boolean {
     const before = this.identity
-    if (taken.instance) this.instanceAttempt++
-    if (taken.host) this.hostAttempt++
+    if (taken.has('instance')) this.instanceAttempt++
+    if (taken.has('host')) this.hostAttempt++
     if (this.instanceAttempt > MAX_NAME_ATTEMPTS || this.hostAttempt > MAX_NAME_ATTEMPTS) return false
     const after = this.identity
-    if (taken.instance) this.note(`"${before.instanceName}" is in use on the network; renamed to "${after.instanceName}"`)
-    if (taken.host) this.note(`${before.hostName} is another machine's name; renamed to ${after.hostName}`)
+    if (taken.has('instance')) this.note(`"${before.instanceName}" is in use on the network; renamed to "${after.instanceName}"`)
+    if (taken.has('host')) this.note(`${before.hostName} is another machine's name; renamed to ${after.hostName}`)
     return true
   }
 
-  /** After announcing: another owner of our names appeared; the tiebreak says who renames. */
-  private readonly watchForConflicts = (packet: Parameters<typeof findConflict>[0]): void => {
-    if (!this.claimed || this.probing || this.stopped) return
-    const conflict = findConflict(packet, this.ownNames(), hasAddress)
-    if (!conflict?.weYield) return
-    this.claimed = false
-    if (!this.rename(conflict)) return this.fail(`no free name found after ${MAX_NAME_ATTEMPTS} attempts`)
+  /**
+   * After announcing, another host answers for one of our names with other data (RFC 6762 §9):
+   * this relay stops answering for it and probes it again, which renames it only if the other host
+   * still answers then. The instance and host names are probed together, as at the start.
+   */
+  private readonly watchForConflicts = (packet: MdnsPacket): void => {
+    if (this.stopped) return
+    const own = this.ownNames()
+    const conflicts = findConflicts(packet, own, hasAddress)
+    const names: string[] = []
+    if (this.claimed && !this.probing && (conflicts.has('instance') || conflicts.has('host'))) {
+      this.claimed = false
+      names.push(own.fqdn, own.hostName)
+      this.note(`another host answers for ${conflicts.has('host') ? own.hostName : `"${this.identity.instanceName}"`} too; probing the name again`)
+    }
+    if (this.wellKnown === 'held' && conflicts.has('wellKnown')) {
+      this.wellKnown = 'not-held'
+      names.push(WELL_KNOWN_HOST_NAME)
+      this.emit('change')
+    }
+    if (names.length === 0) return
+    this.conflicts.note()
+    for (const link of this.links.values()) link.silence(names)
     this.schedule()
   }
 

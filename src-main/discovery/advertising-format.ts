@@ -16,6 +16,8 @@ export function describeAdvertisingChange(before: AdvertisingView | undefined, a
   if (status !== (before && statusLine(before, offWords))) (after.state === 'error' ? errors : info).push(status)
   const printed = new Set(before?.errors.map(errorKey))
   for (const error of after.errors) if (!printed.has(errorKey(error))) errors.push(`mDNS: ${error.message}`)
+  const { name } = after.wellKnownName
+  if (holdsWellKnown(after) !== holdsWellKnown(before)) info.push(holdsWellKnown(after) ? `mDNS: answering for ${name} (clients pick this relay)` : `mDNS: no longer answering for ${name}`)
   const others = othersLine(after)
   if (others !== (before ? othersLine(before) : othersLine({ ...after, otherRelays: [] }))) info.push(others)
   return { info, errors }
@@ -45,3 +47,5 @@ function othersLine(view: AdvertisingView): string {
   const pick = view.chosen ? 'this one' : `"${view.otherRelays[0]!.name}"`
   return `mDNS: other relays on the LAN: ${list}; clients pick ${pick}`
 }
+
+const holdsWellKnown = (view: AdvertisingView | undefined) => view?.wellKnownName.state === 'held'

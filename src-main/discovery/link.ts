@@ -4,7 +4,7 @@
  * carry that interface's addresses (a client can dial an address only on the network it heard it).
  */
 import { setTimeout as delay } from 'node:timers/promises'
-import { MdnsEndpoint, respond, type MdnsRecord, type MdnsSocket } from '@switchboard/lan-mdns'
+import { MdnsEndpoint, respond, sameName, type MdnsRecord, type MdnsSocket } from '@switchboard/lan-mdns'
 import type { ChosenInterface } from './interfaces.js'
 import { goodbyeRecords, retiredRecords } from './service-records.js'
 
@@ -53,8 +53,28 @@ export class Link {
       this.announced = []
       return error
     }
-    for (const after of REANNOUNCE_AFTER_MS) this.timers.push(setTimeout(() => void respond(this.socket, records), after).unref())
+    // What is announced by then: a name given up or silenced meanwhile must not go out again.
+    for (const after of REANNOUNCE_AFTER_MS) this.timers.push(setTimeout(() => this.announced.length > 0 && void respond(this.socket, this.announced), after).unref())
     return undefined
+  }
+
+  /**
+   * Stops answering for `names` at once, without a goodbye (RFC 6762 §9: a name in conflict goes
+   * back to probing; a goodbye would also drop the other host's identical-looking cache entries).
+   * The next `announce` sends them again in full.
+   */
+  silence(names: readonly string[]): void {
+    const silenced = this.announced.filter(record => names.some(name => sameName(record.name, name)))
+    this.endpoint.responder.unregister(silenced)
+    this.announced = this.announced.filter(record => !silenced.includes(record))
+  }
+
+  /** Stops answering for `name` and says goodbye for it: another host is to take it over. */
+  async withdrawName(name: string): Promise<void> {
+    const records = this.announced.filter(record => sameName(record.name, name))
+    if (records.length === 0) return
+    this.silence([name])
+    await Promise.race([respond(this.socket, goodbyeRecords(records)), delay(GOODBYE_TIMEOUT_MS)])
   }
 
   /** Sends goodbyes for everything announced and stops answering for it. */

@@ -228,6 +228,9 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   }
 
   private publish(): void {
+    // The pick answers for lf-relay.local. Settled before the view is taken: giving the name up
+    // publishes (through the advertiser's change) a view this one must not overwrite with an older one.
+    this.advertiser?.holdWellKnownName(this.view.chosen)
     const view = this.view
     this.relay.setAdvertising(view)
     this.emit('change', view)

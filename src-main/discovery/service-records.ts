@@ -1,7 +1,7 @@
 /**
  * The DNS-SD records of one relay on one interface's network (RFC 6763): PTR (type → instance),
  * SRV (instance → host name and port), TXT, and the host name's A/AAAA records with only the
- * addresses that belong to that interface. Built here rather than by bonjour-service, whose
+ * addresses that belong to that interface (and `lf-relay.local`'s, while the relay holds it). Built here rather than by bonjour-service, whose
  * records list every interface's addresses, Docker and VPN bridges included.
  */
 import { isIPv4 } from 'node:net'
@@ -34,8 +34,13 @@ export function serviceRecords(identity: ServiceIdentity, addresses: readonly st
     // The cache-flush bit on unique records makes other hosts drop what they held before (an old address).
     { name: fqdn, type: 'SRV', ttl: HOST_TTL, flush: true, data: { port: identity.port, target: identity.hostName } },
     { name: fqdn, type: 'TXT', ttl: OTHER_TTL, flush: true, data: txt },
-    ...addresses.map(address => ({ name: identity.hostName, type: isIPv4(address) ? 'A' : 'AAAA', ttl: HOST_TTL, flush: true, data: address })),
+    ...addressRecords(identity.hostName, addresses),
   ]
+}
+
+/** A host name's A/AAAA records, unique to one host (cache-flush bit). */
+export function addressRecords(hostName: string, addresses: readonly string[]): MdnsRecord[] {
+  return addresses.map(address => ({ name: hostName, type: isIPv4(address) ? 'A' : 'AAAA', ttl: HOST_TTL, flush: true, data: address }))
 }
 
 /** The same records with TTL 0: hosts that hear them drop the records at once. */

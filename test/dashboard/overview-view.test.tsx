@@ -36,6 +36,7 @@ const advertising: AdvertisingView = {
     },
   ],
   chosen: false,
+  wellKnownName: { name: 'lf-relay.local', state: 'not-held' },
 }
 
 describe('overview', () => {
@@ -88,6 +89,14 @@ describe('overview', () => {
     expect(within(card).getByText('not advertised: container or VM bridge')).toBeTruthy()
     expect(within(card).getByText('pick Switchboard on attic')).toBeTruthy()
     expect(within(card).getByText('ws://192.168.1.30:8080')).toBeTruthy()
+    expect(within(card).getByText('answered by the relay clients pick')).toBeTruthy()
+  })
+
+  it('says when this relay answers for lf-relay.local', () => {
+    const holding: AdvertisingView = { ...advertising, chosen: true, otherRelays: [], wellKnownName: { name: 'lf-relay.local', state: 'held' } }
+    render(<OverviewView state={stateOf({ advertising: holding })} now={NOW} />)
+    const card = screen.getByRole('region', { name: 'On the network' })
+    expect(within(card).getByText('lf-relay.local').nextElementSibling?.textContent).toBe('answered by this relay')
   })
 
   it('shows who may use the relay and which addresses were refused, with the last reason', () => {

@@ -12,6 +12,7 @@ import {
   RelayBrowser,
   WIRE_PROTOCOL,
   chooseRelay,
+  compareProbeRecords,
   encodeRelayTxt,
   parseRelayTxt,
   rankRelays,
@@ -24,9 +25,9 @@ import { parseRelayArgs } from '../../src-main/cli/options.js'
 import { describeAdvertisingChange } from '../../src-main/discovery/advertising-format.js'
 import { hostLabel } from '../../src-main/discovery/advertiser.js'
 import { selectInterfaces } from '../../src-main/discovery/interfaces.js'
-import { findConflict, type OwnNames } from '../../src-main/discovery/name-conflicts.js'
+import { ConflictRate, findConflicts, type OwnNames } from '../../src-main/discovery/name-conflicts.js'
 import { RelayDiscovery } from '../../src-main/discovery/relay-discovery.js'
-import { instanceFqdn } from '../../src-main/discovery/service-records.js'
+import { addressRecords, instanceFqdn } from '../../src-main/discovery/service-records.js'
 import { startRelay } from '../helpers/relay.js'
 import { v4, v6 } from '../helpers/interface-table.js'
 import { ScriptedMdns, recordsOf, type ScriptedRelay } from './helpers/scripted-mdns.js'
@@ -209,28 +210,49 @@ describe('CLI flags', () => {
 })
 
 describe('name conflicts', () => {
-  const own: OwnNames = { fqdn: instanceFqdn('Switchboard on twin'), hostName: 'twin.local', port: 8080, id: 'b-id', addresses: ['10.0.0.2'] }
+  const own: OwnNames = { fqdn: instanceFqdn('Switchboard on twin'), hostName: 'twin.local', port: 8080, id: 'b-id' }
   const local = (address: string) => address === '10.0.0.2'
-  const packetOf = (records: ReturnType<typeof recordsOf>) => ({ type: 'response' as const, questions: [], answers: records, additionals: [] })
+  const packetOf = (records: ReturnType<typeof recordsOf>) => ({ answers: records, additionals: [] })
   const twin = (id: string, hostName: string, address: string): ScriptedRelay => ({ name: 'Switchboard on twin', hostName, port: 8080, txt: txt({ id }), addresses: [address] })
 
-  test('our own packets, looped back, are no conflict', () => {
-    expect(findConflict(packetOf(recordsOf(twin('b-id', 'twin.local', '10.0.0.2'))), own, local)).toBeUndefined()
+  test('our own packets, looped back, are no conflict; nor is the host name answered with this machine\'s addresses (its own Avahi)', () => {
+    expect(findConflicts(packetOf(recordsOf(twin('b-id', 'twin.local', '10.0.0.2'))), own, local)).toEqual(new Set())
+    expect(findConflicts(packetOf(addressRecords('twin.local', ['10.0.0.2'])), own, local)).toEqual(new Set())
   })
 
-  test('another relay under our name, or another machine under our host name, is; exactly one of two relays yields', () => {
-    const other = findConflict(packetOf(recordsOf(twin('a-id', 'twin.local', '10.0.0.1'))), own, local)
-    expect(other).toEqual({ instance: true, host: true, weYield: true })
-    // Seen from the other side, the same pair of names: it keeps them.
-    const mirrored: OwnNames = { ...own, id: 'a-id', addresses: ['10.0.0.1'] }
-    expect(findConflict(packetOf(recordsOf(twin('b-id', 'twin.local', '10.0.0.2'))), mirrored, a => a === '10.0.0.1')).toEqual({ instance: true, host: true, weYield: false })
-    const hostOnly = findConflict(packetOf(recordsOf({ ...twin('c-id', 'twin.local', '10.0.0.9'), name: 'Something else' })), own, local)
-    expect(hostOnly).toEqual({ instance: false, host: true, weYield: false })
+  test('another relay under our name, another machine under our host name, another relay answering lf-relay.local, are', () => {
+    expect(findConflicts(packetOf(recordsOf(twin('a-id', 'twin.local', '10.0.0.1'))), own, local)).toEqual(new Set(['instance', 'host']))
+    expect(findConflicts(packetOf(recordsOf({ ...twin('c-id', 'twin.local', '10.0.0.9'), name: 'Something else' })), own, local)).toEqual(new Set(['host']))
+    const wellKnown = packetOf(addressRecords('lf-relay.local', ['10.0.0.9']))
+    expect(findConflicts(wellKnown, own, local)).toEqual(new Set())
+    expect(findConflicts(wellKnown, { ...own, wellKnown: 'lf-relay.local' }, local)).toEqual(new Set(['wellKnown']))
   })
 
   test('goodbyes are no conflict', () => {
     const records = recordsOf(twin('a-id', 'twin.local', '10.0.0.1')).map(record => ({ ...record, ttl: 0 }))
-    expect(findConflict(packetOf(records), own, local)).toBeUndefined()
+    expect(findConflicts(packetOf(records), own, local)).toEqual(new Set())
+  })
+
+  test('the simultaneous-probe tiebreak compares rdata as bytes: 10.0.0.10 is later than 10.0.0.9, though not as a string', () => {
+    const a = (...addresses: string[]) => addressRecords('twin.local', addresses)
+    expect(compareProbeRecords(a('10.0.0.10'), a('10.0.0.9'))).toBeGreaterThan(0)
+    expect(compareProbeRecords(a('10.0.0.9'), a('10.0.0.10'))).toBeLessThan(0)
+    expect(compareProbeRecords(a('10.0.0.9'), a('10.0.0.9'))).toBe(0)
+    // Sorted before comparing, by type first (A = 1 before AAAA = 28), so the order sent does not matter.
+    expect(compareProbeRecords(a('fd00::1', '10.0.0.2'), a('10.0.0.2', 'fd00::1'))).toBe(0)
+    expect(compareProbeRecords(a('10.0.0.2', 'fd00::1'), a('10.0.0.2'))).toBeGreaterThan(0)
+    // SRV rdata is priority, weight, port, target: a greater port is later.
+    const srv = (port: number) => [{ name: own.fqdn, type: 'SRV', ttl: 120, data: { port, target: 'twin.local' } }]
+    expect(compareProbeRecords(srv(8081), srv(8080))).toBeGreaterThan(0)
+  })
+
+  test('15 conflicts within 10 s make every further probe wait 5 s (RFC 6762 §8.1)', () => {
+    const rate = new ConflictRate()
+    for (let i = 0; i < 14; i++) rate.note(1_000 + i * 100)
+    expect(rate.pauseBeforeProbe(3_000)).toBe(0)
+    rate.note(3_000)
+    expect(rate.pauseBeforeProbe(3_000)).toBe(5_000)
+    expect(rate.pauseBeforeProbe(11_001)).toBe(0)
   })
 })
 
@@ -379,8 +401,12 @@ describe('discovery endpoint and the model, on a relay that cannot advertise (lo
       errors: [],
       otherRelays: [],
       chosen: true,
+      wellKnownName: { name: 'lf-relay.local', state: 'not-held' },
     }
     expect(describeAdvertisingChange(undefined, up, words)).toEqual({ info: ['mDNS: advertising "Switchboard on x" (_lf-relay._tcp) as x.local on eth0 (10.0.0.1)'], errors: [] })
+    const holding: AdvertisingView = { ...up, wellKnownName: { name: 'lf-relay.local', state: 'held' } }
+    expect(describeAdvertisingChange(up, holding, words).info).toEqual(['mDNS: answering for lf-relay.local (clients pick this relay)'])
+    expect(describeAdvertisingChange(holding, up, words).info).toEqual(['mDNS: no longer answering for lf-relay.local'])
     const other = relay({ id: 'y', name: 'Switchboard on y', url: 'ws://10.0.0.2:8080' })
     const renamed: AdvertisingView = { ...up, errors: [{ at: 5, message: 'renamed' }], otherRelays: [other], chosen: false }
     expect(describeAdvertisingChange(up, renamed, words)).toEqual({

@@ -81,6 +81,26 @@ export class NsProcess {
     return { line: found!, seenAt: Date.now() }
   }
 
+  /** Everything written to stderr so far (the relay writes its problems there). */
+  get stderr(): string {
+    return this.errors.join('')
+  }
+
+  /** Waits until stderr, from character `after` on, matches `match`; resolves with where the match ends. */
+  async waitForStderr(match: RegExp, timeoutMs = 10_000, after = 0): Promise<number> {
+    let end = -1
+    await until(
+      () => {
+        const found = match.exec(this.stderr.slice(after))
+        if (found) end = after + found.index + found[0].length
+        return found !== null
+      },
+      timeoutMs,
+      () => `stderr matching ${match}; stderr:\n${this.stderr.slice(after)}\nstdout:\n${this.lines.slice(-20).join('\n')}`,
+    )
+    return end
+  }
+
   /** Waits for the first JSON event (after the first `after` events) that `match` accepts. */
   async waitForEvent(match: (event: AgentEvent) => boolean, timeoutMs = 10_000, after = 0, what = 'an event'): Promise<AgentEvent> {
     let found: AgentEvent | undefined
@@ -161,9 +181,19 @@ export interface ZeroconfService {
 }
 
 export async function zeroconfBrowse(host: Host, seconds = 1): Promise<ZeroconfService[]> {
-  const checker = new NsProcess(host, [PYTHON, 'test/discovery/agents/zeroconf_check.py', 'browse', String(seconds)])
+  return ((await zeroconfCheck(host, ['browse', String(seconds)])) as { services: ZeroconfService[] }).services
+}
+
+/** Every address python-zeroconf hears for a `.local` name from one plain A query (all answering hosts together). */
+export async function zeroconfResolve(host: Host, name: string): Promise<string[]> {
+  return ((await zeroconfCheck(host, ['resolve', name])) as { addresses: string[] }).addresses
+}
+
+/** Runs agents/zeroconf_check.py to its end and returns the last JSON object it printed. */
+async function zeroconfCheck(host: Host, args: string[]): Promise<unknown> {
+  const checker = new NsProcess(host, [PYTHON, 'test/discovery/agents/zeroconf_check.py', ...args])
   const { code } = await checker.exited
   const last = checker.lines.filter(line => line.startsWith('{')).pop()
   if (code !== 0 || !last) throw new Error(`zeroconf_check.py failed (${code}): ${checker.errors.join('')}`)
-  return (JSON.parse(last) as { services: ZeroconfService[] }).services
+  return JSON.parse(last)
 }

@@ -1,5 +1,5 @@
 import { chooseRelay } from '@switchboard/lan-mdns/relay-service'
-import type { AdvertisingState, AdvertisingView } from '../../../shared/relay-model.js'
+import type { AdvertisingState, AdvertisingView, WellKnownNameState } from '../../../shared/relay-model.js'
 import { formatClock } from '../format.js'
 
 const STATE_TEXT: Record<AdvertisingState, string> = {
@@ -13,8 +13,14 @@ const STATE_TEXT: Record<AdvertisingState, string> = {
 const ERRORS_SHOWN = 3
 
 /** LAN discovery: how this relay announces itself over mDNS, and the other relays it sees. */
+const WELL_KNOWN_WORDS: Record<WellKnownNameState, string> = {
+  held: 'answered by this relay',
+  claiming: 'probing to take it over',
+  'not-held': 'answered by the relay clients pick',
+}
+
 export function AdvertisingCard({ advertising }: { advertising: AdvertisingView }) {
-  const { state, reason, instanceName, hostName, serviceType, interfaces, skippedInterfaces, otherRelays, chosen, errors } = advertising
+  const { state, reason, instanceName, hostName, serviceType, interfaces, skippedInterfaces, otherRelays, chosen, errors, wellKnownName } = advertising
   const picked = chosen ? undefined : chooseRelay(otherRelays)
   return (
     <section className="card" aria-labelledby="advertising-heading">
@@ -55,6 +61,8 @@ export function AdvertisingCard({ advertising }: { advertising: AdvertisingView 
           <>
             <dt>LAN clients</dt>
             <dd>{chosen ? 'pick this relay' : picked ? `pick ${picked.name}` : 'pick another relay'}</dd>
+            <dt>{wellKnownName.name}</dt>
+            <dd>{WELL_KNOWN_WORDS[wellKnownName.state]}</dd>
           </>
         )}
       </dl>

@@ -22,6 +22,8 @@ export interface PeerView {
   documents: string[]
   /** Set while another live device uses the same peer id. */
   collision?: PeerCollision
+  /** The name of the device it connects from, once one is known (see DeviceView.name). */
+  deviceName?: string
 }
 
 export interface DocumentView {
@@ -94,6 +96,8 @@ export interface RelayEvent {
   status?: number
   reason?: string
   refusal?: CloseKind
+  /** The name of the device at `address` when the event happened, if one was known. */
+  deviceName?: string
 }
 
 export interface RelayCounts {
@@ -112,6 +116,56 @@ export interface AddressView {
   /** Refusals of it since it was first seen. */
   refusals: number
   lastRefusal?: { kind: CloseKind; at: number }
+}
+
+/**
+ * Where a device's name came from: the client said it (lan-client's device header), an mDNS
+ * responder on the device answered a reverse lookup, or the system resolver did.
+ */
+export type DeviceNameSource = 'client' | 'mdns' | 'dns'
+
+/** A machine connected now: all peers from one source address. */
+export interface DeviceView {
+  address: string
+  /** Absent until a name is known; front ends show the address meanwhile. */
+  name?: string
+  nameSource?: DeviceNameSource
+  /** Ids of the peers connected from it now. */
+  peers: string[]
+  /** Distinct documents its peers joined. */
+  documents: number
+  pipesLive: number
+  /** Bytes forwarded to and from its peers since its first peer of this visit connected. */
+  bytes: number
+  bytesPerSecond: number
+  connectedSince: number
+}
+
+/** A peer that was connected within the history window. */
+export interface RecentPeerView {
+  id: string
+  firstSeen: number
+  lastSeen: number
+  /** Distinct documents it joined over the window (counted, never listed: ids stay off disk). */
+  documents: number
+  bytes: number
+}
+
+/** A device that left within the history window. */
+export interface RecentDeviceView {
+  address: string
+  name?: string
+  firstSeen: number
+  lastSeen: number
+  documents: number
+  bytes: number
+  peers: RecentPeerView[]
+}
+
+/** Devices that left within the last 7 days, latest first; empty while history is turned off. */
+export interface HistoryView {
+  enabled: boolean
+  devices: RecentDeviceView[]
 }
 
 /** Who may use the relay. Never holds the token itself. */
@@ -146,6 +200,10 @@ export interface RelaySnapshot {
   access: AccessView
   /** Addresses connected now or refused recently, most recently refused first. */
   addresses: AddressView[]
+  /** Devices connected now, one per source address. */
+  devices: DeviceView[]
+  /** Devices and peers seen recently that have left. */
+  history: HistoryView
 }
 
 /**

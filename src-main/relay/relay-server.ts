@@ -275,6 +275,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       advertising: this.advertising,
       access: { tokenRequired: this.tokenGate !== undefined, allowPublic: this.allowPublic },
       addresses: this.addresses.views(),
+      devices: [],
+      history: { enabled: false, devices: [] },
     }
   }
 

@@ -68,6 +68,8 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
     advertising: advertisingOff('not-running', 'LAN discovery is not running'),
     access: { tokenRequired: false, allowPublic: true },
     addresses: [],
+    devices: [],
+    history: { enabled: false, devices: [] },
     ...overrides,
   }
   const live = base.pipes.filter(p => p.state === 'live').length

@@ -7,7 +7,7 @@
  * per publish (at most a few a second) holding only what changed — counts always, list entries only
  * when they appear, change or leave, and live pipes' counters as compact tuples.
  */
-import type { DocumentView, PeerView, PipeView, RelayEvent, RelaySnapshot } from './relay-model.js'
+import type { DeviceView, DocumentView, PeerView, PipeView, RelayEvent, RelaySnapshot } from './relay-model.js'
 
 /** Under a prefix of its own, so it can never be taken for the protocol's /introduction or /connection. */
 export const DASHBOARD_PREFIX = '/_switchboard/'
@@ -22,7 +22,7 @@ export const MONITOR_PROTOCOL = 1
 export type MonitorStats = Pick<RelaySnapshot, 'takenAt' | 'listening' | 'urls' | 'counts' | 'totals' | 'rates'>
 
 /** The lists an update carries as changes rather than whole. */
-type ListedParts = 'peers' | 'documents' | 'pipes' | 'events'
+type ListedParts = 'peers' | 'documents' | 'pipes' | 'events' | 'devices'
 
 /**
  * Every other part of the model (version, limits, advertising, access, ...): small, and changing
@@ -31,7 +31,7 @@ type ListedParts = 'peers' | 'documents' | 'pipes' | 'events'
  */
 export type ModelParts = Omit<RelaySnapshot, keyof MonitorStats | ListedParts>
 
-export const LISTED_PARTS: readonly ListedParts[] = ['peers', 'documents', 'pipes', 'events']
+export const LISTED_PARTS: readonly ListedParts[] = ['peers', 'documents', 'pipes', 'events', 'devices']
 export const STATS_PARTS: readonly (keyof MonitorStats)[] = ['takenAt', 'listening', 'urls', 'counts', 'totals', 'rates']
 
 /** Entries that appeared or changed (whole), and keys of those that left. */
@@ -67,6 +67,8 @@ export interface MonitorUpdateMessage {
   /** Counters of pipes whose traffic changed and that are not in `pipes.upserted`. */
   pipeCounters?: PipeCounters[]
   events?: RelayEvent[]
+  /** Devices that connected, changed (traffic included) or left, keyed by address. */
+  devices?: ListChanges<DeviceView, string>
 }
 
 export interface ActionResultMessage {

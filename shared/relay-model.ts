@@ -22,6 +22,8 @@ export interface PeerView {
   documents: string[]
   /** Set while another live device uses the same peer id. */
   collision?: PeerCollision
+  /** The name of the device it connects from, once one is known (see DeviceView.name). */
+  deviceName?: string
 }
 
 export interface DocumentView {
@@ -63,6 +65,8 @@ export interface RelayTotals {
   refusalsByKind: Partial<Record<CloseKind, number>>
   /** Malformed control messages ignored without closing the socket (MALFORMED_TOLERANCE). */
   ignoredMessages: number
+  /** Device names a client sent that were malformed, and so ignored. */
+  deviceNamesIgnored: number
 }
 
 export interface RelayRates {
@@ -83,6 +87,8 @@ export type RelayEventKind =
   /** A malformed control message ignored; the socket stays open. */
   | 'ignored'
   | 'collision'
+  /** A client's device name header was malformed; `reason` says how. */
+  | 'device-name-ignored'
 
 export interface RelayEvent {
   /** Increases by one per event for the relay's lifetime, so a reader can tell what it missed. */
@@ -98,6 +104,8 @@ export interface RelayEvent {
   status?: number
   reason?: string
   refusal?: CloseKind
+  /** The name of the device at `address` when the event happened, if one was known. */
+  deviceName?: string
 }
 
 /** How ws unmasks incoming frames: 'native' (bufferutil or Node's own) or 'js' (pure JavaScript, slower on large messages). */
@@ -119,6 +127,56 @@ export interface AddressView {
   /** Refusals of it since it was first seen. */
   refusals: number
   lastRefusal?: { kind: CloseKind; at: number }
+}
+
+/**
+ * Where a device's name came from: the client said it (lan-client's device header), an mDNS
+ * responder on the device answered a reverse lookup, or the system resolver did.
+ */
+export type DeviceNameSource = 'client' | 'mdns' | 'dns'
+
+/** A machine connected now: all peers from one source address. */
+export interface DeviceView {
+  address: string
+  /** Absent until a name is known; front ends show the address meanwhile. */
+  name?: string
+  nameSource?: DeviceNameSource
+  /** Ids of the peers connected from it now. */
+  peers: string[]
+  /** Distinct documents its peers joined. */
+  documents: number
+  pipesLive: number
+  /** Bytes forwarded to and from its peers since its first peer of this visit connected. */
+  bytes: number
+  bytesPerSecond: number
+  connectedSince: number
+}
+
+/** A peer that was connected within the history window. */
+export interface RecentPeerView {
+  id: string
+  firstSeen: number
+  lastSeen: number
+  /** Distinct documents it joined over the window (counted, never listed: ids stay off disk). */
+  documents: number
+  bytes: number
+}
+
+/** A device that left within the history window. */
+export interface RecentDeviceView {
+  address: string
+  name?: string
+  firstSeen: number
+  lastSeen: number
+  documents: number
+  bytes: number
+  peers: RecentPeerView[]
+}
+
+/** Devices that left within the last 7 days, latest first; empty while history is turned off. */
+export interface HistoryView {
+  enabled: boolean
+  devices: RecentDeviceView[]
 }
 
 /** Who may use the relay. Never holds the token itself. */
@@ -155,6 +213,10 @@ export interface RelaySnapshot {
   addresses: AddressView[]
   masking: FrameMasking
   tls: TlsView
+  /** Devices connected now, one per source address. */
+  devices: DeviceView[]
+  /** Devices and peers seen recently that have left. */
+  history: HistoryView
 }
 
 /** Where the relay serves its CA certificate (DER) to anyone on the LAN. */

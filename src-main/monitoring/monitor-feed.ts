@@ -9,7 +9,7 @@ import {
   type MonitorUpdateMessage,
   type PipeCounters,
 } from '../../shared/monitoring.js'
-import type { DocumentView, PeerView, PipeView, RelaySnapshot } from '../../shared/relay-model.js'
+import type { DeviceView, DocumentView, PeerView, PipeView, RelaySnapshot } from '../../shared/relay-model.js'
 
 /**
  * Turns successive snapshots of the live model into the monitoring feed: the current snapshot for
@@ -23,6 +23,7 @@ export class MonitorFeed {
   private readonly peers = new Map<string, PeerView>()
   private readonly documents = new Map<string, DocumentView>()
   private readonly pipes = new Map<number, PipeView>()
+  private readonly devices = new Map<string, DeviceView>()
   private lastEventSeq = 0
   /** Each of the other model parts as last sent, serialised, to tell when one changed. */
   private readonly parts = new Map<string, string>()
@@ -38,6 +39,8 @@ export class MonitorFeed {
     if (peers) update.peers = peers
     const documents = diff(this.documents, snapshot.documents, document => document.id, (a, b) => sameList(a.peers, b.peers))
     if (documents) update.documents = documents
+    const devices = diff(this.devices, snapshot.devices, device => device.address, sameDevice)
+    if (devices) update.devices = devices
     // A pipe that opened or went live is sent whole; one whose traffic changed, as a counters tuple.
     const counters: PipeCounters[] = []
     const pipes = diff(this.pipes, snapshot.pipes, pipe => pipe.id, (sent, next) => {
@@ -106,11 +109,25 @@ function diff<T, K>(sent: Map<K, T>, next: readonly T[], keyOf: (item: T) => K, 
 function samePeer(a: PeerView, b: PeerView): boolean {
   return (
     a.address === b.address &&
+    a.deviceName === b.deviceName &&
     a.connectedSince === b.connectedSince &&
     sameList(a.documents, b.documents) &&
     a.collision?.refused === b.collision?.refused &&
     a.collision?.otherAddress === b.collision?.otherAddress &&
     a.collision?.since === b.collision?.since
+  )
+}
+
+function sameDevice(a: DeviceView, b: DeviceView): boolean {
+  return (
+    a.name === b.name &&
+    a.nameSource === b.nameSource &&
+    a.documents === b.documents &&
+    a.pipesLive === b.pipesLive &&
+    a.bytes === b.bytes &&
+    a.bytesPerSecond === b.bytesPerSecond &&
+    a.connectedSince === b.connectedSince &&
+    sameList(a.peers, b.peers)
   )
 }
 

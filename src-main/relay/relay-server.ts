@@ -8,7 +8,8 @@ import { CLOSE, MALFORMED_TOLERANCE, closeReason, type CloseKind } from '../../s
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
 import { DEFAULT_PORT } from '../../shared/relay-node-options.js'
-import { CA_CERT_PATH, advertisingOff, type AdvertisingView, type FrameMasking, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface, type TlsView } from '../../shared/relay-model.js'
+import { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, parseDeviceName } from '@switchboard/lan-mdns/relay-service'
+import { CA_CERT_PATH, advertisingOff, type AdvertisingView, type FrameMasking, type HistoryView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface, type TlsView } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
 import { TokenFailures, TokenGate, isLanAddress, type AccessOptions } from './access.js'
@@ -16,6 +17,7 @@ import { AddressBook, PenaltyBox, normalizeAddress } from './admission.js'
 import { offerUrls, type UrlOffer } from './addresses.js'
 import { defaultRouteInterfaces } from './default-route.js'
 import { detectFrameMasking } from './frame-masking.js'
+import { DeviceBook, type DeviceDeparture, type DeviceNamer } from './devices.js'
 import { decodeControlMessage } from './control-messages.js'
 import { serveHttp } from './http-pages.js'
 import { refuseHttp } from './http-refusal.js'
@@ -75,7 +77,16 @@ const OFFER_TTL_MS = 1_000
  * The relay engine: plain Node, no Electron, so it runs headless, in tests and in the app's main
  * process alike. It speaks the @localfirst/relay v4 wire protocol on one HTTP port.
  */
-export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
+export interface RelayServerEvents {
+  event: [RelayEvent]
+  /** A device's last socket closed (shutdown included): what it did while connected, for the history. */
+  'device-left': [DeviceDeparture]
+}
+
+/** The history part of the model when nothing keeps one. */
+const NO_HISTORY: HistoryView = { enabled: false, devices: [] }
+
+export class RelayServer extends EventEmitter<RelayServerEvents> {
   /** One object for the life of the relay: the registries hold it, and setLimits changes it in place. */
   readonly limits: RelayLimits
   private readonly host: string | undefined
@@ -84,6 +95,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly peers: PeerRegistry
   private readonly pipes: PipeRegistry
   private readonly addresses: AddressBook
+  private readonly devices = new DeviceBook()
+  private history: () => HistoryView = () => NO_HISTORY
   private tokenGate: TokenGate | undefined
   private readonly tokenFailures = new TokenFailures()
   private allowPublic = false
@@ -116,14 +129,24 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.addresses = new AddressBook(this.limits.connectionsPerAddressPerSecond, this.limits.maxConnectionsPerAddress)
     this.setAccess(options.access ?? {})
     this.interfaces = options.interfaces
-    this.activity = new RelayActivity(options.eventLogSize ?? 500, event => {
-      if (this.listenerCount('event') > 0) this.emit('event', event)
-    })
+    this.activity = new RelayActivity(
+      options.eventLogSize ?? 500,
+      event => {
+        if (this.listenerCount('event') > 0) this.emit('event', event)
+      },
+      event => {
+        const address = event.address ?? (event.peerId === undefined ? undefined : this.peers.get(event.peerId)?.address)
+        return address === undefined ? undefined : this.devices.name(address)?.name
+      },
+    )
     this.peers = new PeerRegistry(this.limits, this.activity, (peerId, otherPeerId, documentIds) =>
       this.pipes.introduced(peerId, otherPeerId, documentIds),
     )
-    this.pipes = new PipeRegistry(this.limits, this.activity, (peerId, otherPeerId, documentId) =>
-      this.peers.reintroduce(peerId, otherPeerId, documentId),
+    this.pipes = new PipeRegistry(
+      this.limits,
+      this.activity,
+      (peerId, otherPeerId, documentId) => this.peers.reintroduce(peerId, otherPeerId, documentId),
+      pipe => this.devices.pipeClosed(pipe),
     )
     const common = { noServer: true, clientTracking: false, perMessageDeflate: false, WebSocket: RelaySocket } as const
     this.controlServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxControlMessageBytes })
@@ -133,6 +156,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       if (!this.allowPublic && !isLanAddress(address)) return this.refuseRequest(res, address)
       // Before the extensions: the dashboard's files live under the same /_switchboard/ prefix.
       if (this.serveCaCertificate(req, res)) return
+      if ((req.url ?? '').split('?')[0] === DEVICE_NAME_PATH) return this.nameDevice(req, res, address)
       for (const extension of this.extensions) if (extension.handleRequest?.(req, res)) return
       serveHttp(req, res, () => this.health(), this.listener.tls !== undefined)
     })
@@ -238,6 +262,16 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     return this.listener.tls
   }
 
+  /** Reverse lookups of device names (src-main/discovery); without one, devices are named only by their clients. */
+  setDeviceNamer(namer: DeviceNamer | undefined): void {
+    this.devices.namer = namer
+  }
+
+  /** Where the model's `history` comes from (the node's recently-seen store). */
+  setHistory(history: (() => HistoryView) | undefined): void {
+    this.history = history ?? (() => NO_HISTORY)
+  }
+
   /** LAN discovery (src-main/discovery) reports its state here for the model. */
   setAdvertising(view: AdvertisingView): void {
     this.advertising = view
@@ -278,6 +312,11 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     const { messages, bytes } = this.pipes.totals()
     const totals = this.activity.totals
     const offer = this.offer()
+    const peers = this.peers.peerViews()
+    for (const peer of peers) {
+      const deviceName = this.devices.name(peer.address)?.name
+      if (deviceName !== undefined) peer.deviceName = deviceName
+    }
     return {
       version: VERSION,
       startedAt: this.startedAt,
@@ -289,7 +328,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       counts: this.counts(),
       totals: { ...totals, refusalsByKind: { ...totals.refusalsByKind }, messagesRelayed: messages, bytesRelayed: bytes },
       rates: { ...this.rates },
-      peers: this.peers.peerViews(),
+      peers,
       documents: this.peers.documentViews(),
       pipes: this.pipes.views(),
       events: this.activity.log.list(),
@@ -298,6 +337,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       addresses: this.addresses.views(),
       masking: this.masking,
       tls: this.tlsView(offer?.urls ?? []),
+      devices: this.devices.views(peers, this.pipes.livePipes()),
+      history: this.history(),
     }
   }
 
@@ -394,6 +435,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
         }
         const admission = this.peers.admit(route.peerId, address)
         if (!admission.ok) return refuse(admission.kind, admission.detail)
+        if (req.headers[DEVICE_NAME_HEADER] !== undefined) this.takeDeviceName(req, address)
         this.controlServer.handleUpgrade(req, socket, head, ws => {
           this.onIntroduction(this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes), route.peerId)
         })
@@ -456,13 +498,57 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       this.addresses.remove(address)
       const reason = reasonBytes.toString()
       this.peers.unregister(socket, code, reason)
+      if (socket.peer) this.devices.peerLeft(address, socket.peer.id)
       this.pipes.closed(socket, code, reason)
+      // After the pipe's close: its traffic is counted by then.
+      this.deviceMayHaveLeft(address)
     })
     return socket
   }
 
+  private deviceMayHaveLeft(address: string): void {
+    if (this.addresses.count(address) > 0) return
+    const departure = this.devices.ended(address)
+    if (departure && this.listenerCount('device-left') > 0) this.emit('device-left', departure)
+  }
+
+  /** The device name header, from an authorised request; a bad value is ignored, counted and logged. */
+  private takeDeviceName(req: IncomingMessage, address: string): { ok: true } | { ok: false; reason: string } {
+    // Node joins repeated headers with a comma, which would make two names one; it keeps them apart here.
+    const values = req.headersDistinct[DEVICE_NAME_HEADER] ?? []
+    const parsed = parseDeviceName(values.length === 1 ? values[0] : values)
+    if (parsed.ok) {
+      this.devices.setClientName(address, parsed.name)
+      return parsed
+    }
+    this.activity.totals.deviceNamesIgnored++
+    this.activity.record({ kind: 'device-name-ignored', address, reason: parsed.reason })
+    return parsed
+  }
+
+  /** POST DEVICE_NAME_PATH: a client that cannot set headers on its WebSockets names its device. */
+  private nameDevice(req: IncomingMessage, res: http.ServerResponse, address: string): void {
+    const answer = (status: number, text: string) => {
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`)
+    }
+    // The body is never read; a client sending one gets its connection closed after the answer.
+    res.shouldKeepAlive = false
+    if (req.method !== 'POST') return answer(405, 'POST the device name header here')
+    if (this.tokenGate) {
+      const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]
+      if (this.tokenFailures.lockedOutFor(address) > 0 || !this.tokenGate.admits(bearer)) {
+        this.tokenFailures.fail(address)
+        return answer(CLOSE.unauthorized.status, `${CLOSE.unauthorized.code} ${closeReason('unauthorized', bearer === undefined ? 'no token given' : 'wrong token')}`)
+      }
+    }
+    const taken = this.takeDeviceName(req, address)
+    if (taken.ok) return void res.writeHead(204).end()
+    answer(400, `device name ignored: ${taken.reason}`)
+  }
+
   private onIntroduction(socket: RelaySocket, peerId: string): void {
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onControlMessage(socket, data, isBinary))
+    this.devices.peerArrived(socket.remoteAddress, peerId)
     this.peers.register(peerId, socket)
   }
 
@@ -486,6 +572,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     if (message.type === 'Join') {
       if (this.peers.join(peer, message.documentIds) === 'limit') {
         this.closeForCause(socket, 'limitReached', `a peer may join at most ${this.limits.maxDocumentsPerPeer} documents`)
+      } else {
+        this.devices.joined(socket.remoteAddress, peer.id, message.documentIds)
       }
     } else if (message.type === 'Leave') {
       this.peers.leave(peer, message.documentIds)

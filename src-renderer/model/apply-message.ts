@@ -9,7 +9,7 @@ const MIN_SAMPLE_SPACING_MS = 900
 export function applyMessage(state: RelayState, message: MonitorServerMessage, receivedAt: number): RelayState {
   switch (message.type) {
     case 'snapshot': {
-      const { takenAt, listening, urls, counts, totals, rates, peers, documents, pipes, events, ...model } = message.snapshot
+      const { takenAt, listening, urls, counts, totals, rates, peers, documents, pipes, events, devices, ...model } = message.snapshot
       const stats: MonitorStats = { takenAt, listening, urls, counts, totals, rates }
       return {
         ...state,
@@ -19,6 +19,7 @@ export function applyMessage(state: RelayState, message: MonitorServerMessage, r
         peers: new Map(peers.map(peer => [peer.id, peer])),
         documents: new Map(documents.map(document => [document.id, document])),
         pipes: new Map(pipes.map(pipe => [pipe.id, pipe])),
+        devices: new Map(devices.map(device => [device.address, device])),
         events: events.slice(-MAX_EVENTS),
         throughput: addSample(state.throughput, stats),
       }
@@ -33,6 +34,7 @@ export function applyMessage(state: RelayState, message: MonitorServerMessage, r
       if (message.parts && state.model) next.model = { ...state.model, ...message.parts }
       if (message.peers) next.peers = applyChanges(state.peers, message.peers, peer => peer.id)
       if (message.documents) next.documents = applyChanges(state.documents, message.documents, document => document.id)
+      if (message.devices) next.devices = applyChanges(state.devices, message.devices, device => device.address)
       if (message.pipes || message.pipeCounters) {
         const pipes = message.pipes ? applyChanges(state.pipes, message.pipes, pipe => pipe.id) : new Map(state.pipes)
         for (const counters of message.pipeCounters ?? []) {

@@ -1,5 +1,5 @@
 import type { ModelParts, MonitorStats } from '../../shared/monitoring.js'
-import type { DocumentView, PeerView, PipeView, RelayEvent } from '../../shared/relay-model.js'
+import type { DeviceView, DocumentView, PeerView, PipeView, RelayEvent } from '../../shared/relay-model.js'
 import type { FeedStatus } from '../data/relay-data-source.js'
 
 export interface ThroughputSample {
@@ -19,6 +19,8 @@ export interface RelayState {
   peers: ReadonlyMap<string, PeerView>
   documents: ReadonlyMap<string, DocumentView>
   pipes: ReadonlyMap<number, PipeView>
+  /** Devices connected now, by address. */
+  devices: ReadonlyMap<string, DeviceView>
   /** Oldest first, at most MAX_EVENTS. */
   events: readonly RelayEvent[]
   /** Events that happened while the dashboard watched but never reached it (the relay keeps only its latest). */
@@ -38,6 +40,7 @@ export const INITIAL_STATE: RelayState = {
   peers: new Map(),
   documents: new Map(),
   pipes: new Map(),
+  devices: new Map(),
   events: [],
   missedEvents: 0,
   throughput: [],

@@ -60,6 +60,7 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
       refusals: 0,
       refusalsByKind: {},
       ignoredMessages: 0,
+      deviceNamesIgnored: 0,
     },
     rates: { messagesPerSecond: 0, bytesPerSecond: 0 },
     peers: [],
@@ -71,6 +72,8 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
     addresses: [],
     masking: 'native',
     tls: { enabled: false, urls: [] },
+    devices: [],
+    history: { enabled: false, devices: [] },
     ...overrides,
   }
   const live = base.pipes.filter(p => p.state === 'live').length

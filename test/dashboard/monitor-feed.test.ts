@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MonitorUpdateMessage } from '../../shared/monitoring.js'
-import type { PipeView, RelayEvent, RelaySnapshot } from '../../shared/relay-model.js'
+import type { DeviceView, PipeView, RelayEvent, RelaySnapshot } from '../../shared/relay-model.js'
 import { applyMessage } from '../../src-renderer/model/apply-message.js'
 import { INITIAL_STATE, type RelayState } from '../../src-renderer/model/relay-state.js'
 import { MonitorFeed } from '../../src-main/monitoring/monitor-feed.js'
@@ -32,12 +32,24 @@ class SimulatedRelay {
     for (let i = 0; i < changes; i++) this.change()
     const documents = new Map<string, string[]>()
     for (const p of this.peers.values()) for (const d of p.documents) documents.set(d, [...(documents.get(d) ?? []), p.id])
+    const devices = new Map<string, DeviceView>()
+    for (const p of this.peers.values()) {
+      const device = devices.get(p.address) ?? { address: p.address, peers: [], documents: 0, pipesLive: 0, bytes: 0, bytesPerSecond: 0, connectedSince: p.connectedSince }
+      device.peers.push(p.id)
+      device.documents += p.documents.length
+      devices.set(p.address, device)
+    }
+    for (const pipe of this.pipes.values()) {
+      const device = devices.get(this.peers.get(pipe.peers[0])?.address ?? '')
+      if (device) device.bytes += pipe.bytes[0]
+    }
     return structuredClone(
       snapshot({
         takenAt: this.at,
         peers: [...this.peers.values()],
         documents: [...documents].map(([id, peers]) => ({ id, peers })),
         pipes: [...this.pipes.values()],
+        devices: [...devices.values()],
         // The engine keeps a bounded log too.
         events: this.events.slice(-20),
       }),
@@ -51,7 +63,7 @@ class SimulatedRelay {
     const any = <T>(list: T[]) => list[Math.floor(this.rand() * list.length)]
     if (r < 0.25 || peerIds.length < 2) {
       const id = `p${this.nextId++}`
-      this.peers.set(id, peer(id, { documents: [`d${Math.floor(this.rand() * 4)}`] }))
+      this.peers.set(id, peer(id, { address: `192.168.1.${Math.floor(this.rand() * 5)}`, documents: [`d${Math.floor(this.rand() * 4)}`] }))
       this.log('peer-connect', id)
     } else if (r < 0.35) {
       const id = any(peerIds)!
@@ -89,8 +101,9 @@ function expectMirrors(state: RelayState, relay: RelaySnapshot): void {
   expect([...state.peers.values()].sort((a, b) => a.id.localeCompare(b.id))).toEqual([...relay.peers].sort((a, b) => a.id.localeCompare(b.id)))
   expect([...state.documents.values()].sort((a, b) => a.id.localeCompare(b.id))).toEqual([...relay.documents].sort((a, b) => a.id.localeCompare(b.id)))
   expect([...state.pipes.values()].sort((a, b) => a.id - b.id)).toEqual([...relay.pipes].sort((a, b) => a.id - b.id))
+  expect([...state.devices.values()].sort((a, b) => a.address.localeCompare(b.address))).toEqual([...relay.devices].sort((a, b) => a.address.localeCompare(b.address)))
   expect(state.stats?.counts).toEqual(relay.counts)
-  const { takenAt, listening, urls, counts, totals, rates, peers, documents, pipes, events, ...parts } = relay
+  const { takenAt, listening, urls, counts, totals, rates, peers, documents, pipes, events, devices, ...parts } = relay
   expect(state.model).toEqual(parts)
   expect(state.events.at(-1)?.seq).toBe(relay.events.at(-1)?.seq)
 }
@@ -128,7 +141,7 @@ describe('monitoring feed', () => {
   it('sends the other parts of the model (advertising, limits, ...) whole, and only when they changed', () => {
     const feed = new MonitorFeed()
     const base = snapshot()
-    expect(Object.keys(feed.advance(base).parts ?? {}).sort()).toEqual(['access', 'addresses', 'advertising', 'limits', 'masking', 'notOffered', 'startedAt', 'version'])
+    expect(Object.keys(feed.advance(base).parts ?? {}).sort()).toEqual(['access', 'addresses', 'advertising', 'history', 'limits', 'masking', 'notOffered', 'startedAt', 'tls', 'version'])
     expect(feed.advance(structuredClone(base)).parts).toBeUndefined()
     const failing = { ...base, advertising: { ...base.advertising, state: 'error' as const, reason: 'port 5353 unavailable' } }
     expect(feed.advance(failing).parts).toEqual({ advertising: failing.advertising })

@@ -28,6 +28,7 @@ const CATEGORY_OF: Record<RelayEventKind, Exclude<Category, 'all'>> = {
   'pipe-close': 'pipes',
   refusal: 'refusals',
   ignored: 'refusals',
+  'device-name-ignored': 'refusals',
 }
 
 const LABEL: Record<RelayEventKind, string> = {
@@ -42,6 +43,7 @@ const LABEL: Record<RelayEventKind, string> = {
   'pipe-close': 'pipe closed',
   refusal: 'refused',
   ignored: 'ignored',
+  'device-name-ignored': 'device name ignored',
 }
 
 const bySeq = (a: RelayEvent, b: RelayEvent) => a.seq - b.seq

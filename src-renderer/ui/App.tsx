@@ -15,8 +15,9 @@ import { OverviewView } from './views/OverviewView.js'
 import { PeersView } from './views/PeersView.js'
 import { PipesView } from './views/PipesView.js'
 import { SettingsView } from './settings/SettingsView.js'
+import { TopologyView } from './views/TopologyView.js'
 
-const ROUTES = ['overview', 'devices', 'peers', 'documents', 'pipes', 'events', 'settings'] as const
+const ROUTES = ['overview', 'devices', 'peers', 'documents', 'pipes', 'map', 'events', 'settings'] as const
 type Route = (typeof ROUTES)[number]
 
 interface PendingAction {
@@ -70,6 +71,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
     { id: 'peers', label: 'Peers', count: counts?.peers ?? 0 },
     { id: 'documents', label: 'Documents', count: counts?.documents ?? 0 },
     { id: 'pipes', label: 'Pipes', count: (counts?.pipesLive ?? 0) + (counts?.pipesWaiting ?? 0) },
+    { id: 'map', label: 'Map' },
     { id: 'events', label: 'Events' },
     ...(desktop ? [{ id: 'settings' as const, label: 'Settings' }] : []),
   ]
@@ -90,6 +92,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
         {route === 'peers' && <PeersView peers={state.peers} pipes={state.pipes} now={now} onDisconnect={askDisconnect} />}
         {route === 'documents' && <DocumentsView documents={state.documents} pipes={state.pipes} />}
         {route === 'pipes' && <PipesView pipes={state.pipes} peers={state.peers} now={now} onClose={askClose} />}
+        {route === 'map' && <TopologyView devices={state.devices} documents={state.documents} peers={state.peers} pipes={state.pipes} />}
         {route === 'events' && <EventsView events={state.events} missed={state.missedEvents} />}
         {route === 'settings' && desktop && <SettingsView desktop={desktop} />}
       </main>

@@ -63,6 +63,8 @@ export interface RelayTotals {
   collisions: number
   refusals: number
   refusalsByKind: Partial<Record<CloseKind, number>>
+  /** Device names a client sent that were malformed, and so ignored. */
+  deviceNamesIgnored: number
 }
 
 export interface RelayRates {
@@ -81,6 +83,8 @@ export type RelayEventKind =
   | 'pipe-close'
   | 'refusal'
   | 'collision'
+  /** A client's device name header was malformed; `reason` says how. */
+  | 'device-name-ignored'
 
 export interface RelayEvent {
   /** Increases by one per event for the relay's lifetime, so a reader can tell what it missed. */

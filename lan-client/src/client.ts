@@ -8,8 +8,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
+import { hostname } from 'node:os'
 import { Client as PublishedClient } from '@localfirst/relay/Client.js'
-import { RelayBrowser, chooseRelay, relayKey, type DiscoveredRelay, type IdConflict, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
+import { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, RelayBrowser, chooseRelay, encodeDeviceName, relayKey, type DiscoveredRelay, type IdConflict, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
 
 type PublishedOptions = ConstructorParameters<typeof PublishedClient>[0]
 /** A pipe to a peer for one document, as the published Client hands it out. */
@@ -49,6 +50,11 @@ export interface ClientOptions extends Omit<PublishedOptions, 'url'> {
    * token). It is added to a found relay's URL as the published Client expects: `ws://host:port/<token>`.
    */
   token?: string
+  /**
+   * The name the relay's dashboard shows for this device: the OS host name unless given; `false`
+   * sends none. Sent to the relay on every connect.
+   */
+  deviceName?: string | false
 }
 
 /** How long to wait before trying again when the mDNS socket cannot be opened. */
@@ -62,6 +68,7 @@ export class Client extends EventEmitter<ClientEvents> {
   relay: DiscoveredRelay | undefined
   private readonly fixedUrl: string | undefined
   private readonly token: string | undefined
+  private readonly deviceName: string | undefined
   private readonly retry: Pick<PublishedOptions, 'minRetryDelay' | 'backoffFactor' | 'maxRetryDelay'>
   private readonly discoveryOptions: ClientOptions['discovery']
   private inner: PublishedClient | undefined
@@ -79,6 +86,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.retry = { minRetryDelay: options.minRetryDelay, backoffFactor: options.backoffFactor, maxRetryDelay: options.maxRetryDelay }
     this.fixedUrl = options.url
     this.token = options.token
+    this.deviceName = options.deviceName === false ? undefined : (options.deviceName ?? hostname())
     this.discoveryOptions = options.discovery
     for (const id of options.documentIds ?? []) this.documentIds.add(id)
     this.start()
@@ -208,7 +216,10 @@ export class Client extends EventEmitter<ClientEvents> {
 
   private connectTo(url: string): void {
     const inner = new PublishedClient({ peerId: this.peerId, url, documentIds: [...this.documentIds], ...this.retry })
-    inner.on('server-connect', () => this.emit('server-connect'))
+    inner.on('server-connect', () => {
+      this.emit('server-connect')
+      this.sendDeviceName(url)
+    })
     inner.on('server-disconnect', () => {
       this.emit('server-disconnect')
       void this.checkRelay()
@@ -250,6 +261,30 @@ export class Client extends EventEmitter<ClientEvents> {
     } finally {
       this.verifying = false
     }
+  }
+
+  /**
+   * The published Client opens its WebSockets without headers, so the name goes in a POST of its
+   * own to the relay it just connected to. A relay that does not know the path answers 404: the
+   * device is then shown by its address, which is all the name is for.
+   */
+  private sendDeviceName(relayUrl: string): void {
+    if (this.deviceName === undefined) return
+    let target: URL
+    try {
+      target = new URL(relayUrl)
+    } catch {
+      return
+    }
+    // The base URL's path is the access token, when one is needed (see withToken).
+    const token = decodeURIComponent(target.pathname.replace(/^\/+|\/+$/g, ''))
+    const headers: Record<string, string> = { [DEVICE_NAME_HEADER]: encodeDeviceName(this.deviceName) }
+    if (token) headers.authorization = `Bearer ${token}`
+    const origin = `${target.protocol === 'wss:' ? 'https:' : 'http:'}//${target.host}`
+    fetch(`${origin}${DEVICE_NAME_PATH}`, { method: 'POST', headers }).then(
+      response => void response.body?.cancel(),
+      () => undefined,
+    )
   }
 
   /** Like the published Client (an eventemitter3), an unheard error is not thrown. */

@@ -165,3 +165,5 @@ export function chooseRelay<T extends DiscoveredRelay>(relays: readonly T[], abi
   const [first] = rankRelays(relays, abilities)
   return first && isUsableRelay(first, abilities) ? first : undefined
 }
+
+export { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, MAX_DEVICE_NAME_LENGTH, encodeDeviceName, parseDeviceName } from './device-name.js'

@@ -17,18 +17,22 @@ export class RelayActivity {
     collisions: 0,
     refusals: 0,
     refusalsByKind: {},
+    deviceNamesIgnored: 0,
   }
   readonly log: EventLog
 
   constructor(
     eventLogSize: number,
     private readonly onEvent: (event: RelayEvent) => void,
+    /** The name of the device an event is about, if known; read once, when the event happens. */
+    private readonly deviceNameOf: (event: NewEvent) => string | undefined = () => undefined,
   ) {
     this.log = new EventLog(eventLogSize)
   }
 
   record(event: NewEvent): void {
-    this.onEvent(this.log.add(event))
+    const deviceName = this.deviceNameOf(event)
+    this.onEvent(this.log.add(deviceName === undefined ? event : { ...event, deviceName }))
   }
 
   /** A refused upgrade (HTTP status) or a socket the relay closed for cause (close code). */

@@ -10,8 +10,9 @@ export function formatEvent(event: RelayEvent): string {
   if (event.otherPeerId !== undefined) parts.push(`other=${event.otherPeerId}`)
   if (event.documentIds) parts.push(`documents=${event.documentIds.length}`)
   if (event.address) parts.push(`from=${event.address}`)
+  if (event.deviceName !== undefined) parts.push(`device=${JSON.stringify(event.deviceName)}`)
   return parts.join(' ')
 }
 
 /** Events worth a line even when the relay is not verbose: anything refused or contested. */
-export const isNotable = (event: RelayEvent) => event.kind === 'refusal' || event.kind === 'collision'
+export const isNotable = (event: RelayEvent) => event.kind === 'refusal' || event.kind === 'collision' || event.kind === 'device-name-ignored'

@@ -52,6 +52,8 @@ export class PipeRegistry {
     private readonly activity: RelayActivity,
     /** Asks for an introduction to be sent again, after a stale pipe was closed. */
     private readonly reintroduce: (peerId: string, otherPeerId: string, documentId: string) => void,
+    /** Told once when a live pipe closes, with its final counters. */
+    private readonly onLiveClosed: (pipe: Pipe) => void = () => undefined,
   ) {}
 
   get waitingCount(): number {
@@ -130,6 +132,7 @@ export class PipeRegistry {
       this.live.delete(pipe)
       this.closedMessages += pipe.messages
       this.closedBytes += pipe.bytes
+      this.onLiveClosed(pipe)
       const partner = side.partner
       // What this side sent before closing still reaches the partner once it can take it.
       if (side.held.length > 0 && !partner.ready) pipe.closeAfterFlush = true
@@ -169,6 +172,11 @@ export class PipeRegistry {
       pipe.sides[0].sampleRate(seconds)
       pipe.sides[1].sampleRate(seconds)
     }
+  }
+
+  /** Pipes with both sockets connected. */
+  livePipes(): Iterable<Pipe> {
+    return this.live
   }
 
   find(id: number): Pipe | undefined {

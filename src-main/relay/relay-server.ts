@@ -8,13 +8,15 @@ import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
 import { resolveLimits, type RelayLimits } from '../../shared/limits.js'
 import { WIRE_PROTOCOL, parseRelayPath } from '../../shared/protocol.js'
 import { DEFAULT_PORT } from '../../shared/relay-node-options.js'
-import { advertisingOff, type AdvertisingView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface } from '../../shared/relay-model.js'
+import { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, parseDeviceName } from '@switchboard/lan-mdns/relay-service'
+import { advertisingOff, type AdvertisingView, type HistoryView, type RelayEvent, type RelayHealth, type RelayRates, type RelaySnapshot, type SkippedInterface } from '../../shared/relay-model.js'
 import { VERSION } from '../version.js'
 import { RelayActivity } from './activity.js'
 import { TokenFailures, TokenGate, isLanAddress, type AccessOptions } from './access.js'
 import { AddressBook, PenaltyBox, normalizeAddress } from './admission.js'
 import { offerUrls, type UrlOffer } from './addresses.js'
 import { defaultRouteInterfaces } from './default-route.js'
+import { DeviceBook, type DeviceDeparture, type DeviceNamer } from './devices.js'
 import { decodeControlMessage } from './control-messages.js'
 import { serveHttp } from './http-pages.js'
 import { refuseHttp } from './http-refusal.js'
@@ -71,7 +73,16 @@ const OFFER_TTL_MS = 1_000
  * The relay engine: plain Node, no Electron, so it runs headless, in tests and in the app's main
  * process alike. It speaks the @localfirst/relay v4 wire protocol on one HTTP port.
  */
-export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
+export interface RelayServerEvents {
+  event: [RelayEvent]
+  /** A device's last socket closed (shutdown included): what it did while connected, for the history. */
+  'device-left': [DeviceDeparture]
+}
+
+/** The history part of the model when nothing keeps one. */
+const NO_HISTORY: HistoryView = { enabled: false, devices: [] }
+
+export class RelayServer extends EventEmitter<RelayServerEvents> {
   /** One object for the life of the relay: the registries hold it, and setLimits changes it in place. */
   readonly limits: RelayLimits
   private readonly host: string | undefined
@@ -80,6 +91,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
   private readonly peers: PeerRegistry
   private readonly pipes: PipeRegistry
   private readonly addresses: AddressBook
+  private readonly devices = new DeviceBook()
+  private history: () => HistoryView = () => NO_HISTORY
   private tokenGate: TokenGate | undefined
   private readonly tokenFailures = new TokenFailures()
   private allowPublic = false
@@ -110,14 +123,24 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.addresses = new AddressBook(this.limits.connectionsPerAddressPerSecond, this.limits.maxConnectionsPerAddress)
     this.setAccess(options.access ?? {})
     this.interfaces = options.interfaces
-    this.activity = new RelayActivity(options.eventLogSize ?? 500, event => {
-      if (this.listenerCount('event') > 0) this.emit('event', event)
-    })
+    this.activity = new RelayActivity(
+      options.eventLogSize ?? 500,
+      event => {
+        if (this.listenerCount('event') > 0) this.emit('event', event)
+      },
+      event => {
+        const address = event.address ?? (event.peerId === undefined ? undefined : this.peers.get(event.peerId)?.address)
+        return address === undefined ? undefined : this.devices.name(address)?.name
+      },
+    )
     this.peers = new PeerRegistry(this.limits, this.activity, (peerId, otherPeerId, documentIds) =>
       this.pipes.introduced(peerId, otherPeerId, documentIds),
     )
-    this.pipes = new PipeRegistry(this.limits, this.activity, (peerId, otherPeerId, documentId) =>
-      this.peers.reintroduce(peerId, otherPeerId, documentId),
+    this.pipes = new PipeRegistry(
+      this.limits,
+      this.activity,
+      (peerId, otherPeerId, documentId) => this.peers.reintroduce(peerId, otherPeerId, documentId),
+      pipe => this.devices.pipeClosed(pipe),
     )
     const common = { noServer: true, clientTracking: false, perMessageDeflate: false, WebSocket: RelaySocket } as const
     this.controlServer = new WebSocketServer({ ...common, maxPayload: this.limits.maxControlMessageBytes })
@@ -125,6 +148,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     this.httpServer = http.createServer((req, res) => {
       const address = normalizeAddress(req.socket.remoteAddress)
       if (!this.allowPublic && !isLanAddress(address)) return this.refuseRequest(res, address)
+      if ((req.url ?? '').split('?')[0] === DEVICE_NAME_PATH) return this.nameDevice(req, res, address)
       for (const extension of this.extensions) if (extension.handleRequest?.(req, res)) return
       serveHttp(req, res, () => this.health())
     })
@@ -217,6 +241,16 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     return offerUrls(networkInterfaces(), { host: this.host, port, pinned: this.interfaces, allowPublic: this.allowPublic, defaultRoute: defaultRouteInterfaces() })
   }
 
+  /** Reverse lookups of device names (src-main/discovery); without one, devices are named only by their clients. */
+  setDeviceNamer(namer: DeviceNamer | undefined): void {
+    this.devices.namer = namer
+  }
+
+  /** Where the model's `history` comes from (the node's recently-seen store). */
+  setHistory(history: (() => HistoryView) | undefined): void {
+    this.history = history ?? (() => NO_HISTORY)
+  }
+
   /** LAN discovery (src-main/discovery) reports its state here for the model. */
   setAdvertising(view: AdvertisingView): void {
     this.advertising = view
@@ -257,6 +291,11 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     const { messages, bytes } = this.pipes.totals()
     const totals = this.activity.totals
     const offer = this.offer()
+    const peers = this.peers.peerViews()
+    for (const peer of peers) {
+      const deviceName = this.devices.name(peer.address)?.name
+      if (deviceName !== undefined) peer.deviceName = deviceName
+    }
     return {
       version: VERSION,
       startedAt: this.startedAt,
@@ -268,15 +307,15 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       counts: this.counts(),
       totals: { ...totals, refusalsByKind: { ...totals.refusalsByKind }, messagesRelayed: messages, bytesRelayed: bytes },
       rates: { ...this.rates },
-      peers: this.peers.peerViews(),
+      peers,
       documents: this.peers.documentViews(),
       pipes: this.pipes.views(),
       events: this.activity.log.list(),
       advertising: this.advertising,
       access: { tokenRequired: this.tokenGate !== undefined, allowPublic: this.allowPublic },
       addresses: this.addresses.views(),
-      devices: [],
-      history: { enabled: false, devices: [] },
+      devices: this.devices.views(peers, this.pipes.livePipes()),
+      history: this.history(),
     }
   }
 
@@ -334,6 +373,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
         }
         const admission = this.peers.admit(route.peerId, address)
         if (!admission.ok) return refuse(admission.kind, admission.detail)
+        if (req.headers[DEVICE_NAME_HEADER] !== undefined) this.takeDeviceName(req, address)
         this.controlServer.handleUpgrade(req, socket, head, ws => {
           this.onIntroduction(this.adopt(ws as RelaySocket, address, this.limits.maxControlMessageBytes), route.peerId)
         })
@@ -392,13 +432,59 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     socket.on('close', () => {
       this.sockets.delete(socket)
       this.addresses.remove(address)
+      // After the socket's other close listeners (its pipe's traffic is counted by then).
+      queueMicrotask(() => this.deviceMayHaveLeft(address))
     })
     return socket
   }
 
+  private deviceMayHaveLeft(address: string): void {
+    if (this.addresses.count(address) > 0) return
+    const departure = this.devices.ended(address)
+    if (departure && this.listenerCount('device-left') > 0) this.emit('device-left', departure)
+  }
+
+  /** The device name header, from an authorised request; a bad value is ignored, counted and logged. */
+  private takeDeviceName(req: IncomingMessage, address: string): { ok: true } | { ok: false; reason: string } {
+    // Node joins repeated headers with a comma, which would make two names one; it keeps them apart here.
+    const values = req.headersDistinct[DEVICE_NAME_HEADER] ?? []
+    const parsed = parseDeviceName(values.length === 1 ? values[0] : values)
+    if (parsed.ok) {
+      this.devices.setClientName(address, parsed.name)
+      return parsed
+    }
+    this.activity.totals.deviceNamesIgnored++
+    this.activity.record({ kind: 'device-name-ignored', address, reason: parsed.reason })
+    return parsed
+  }
+
+  /** POST DEVICE_NAME_PATH: a client that cannot set headers on its WebSockets names its device. */
+  private nameDevice(req: IncomingMessage, res: http.ServerResponse, address: string): void {
+    const answer = (status: number, text: string) => {
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${text}\n`)
+    }
+    // The body is never read; a client sending one gets its connection closed after the answer.
+    res.shouldKeepAlive = false
+    if (req.method !== 'POST') return answer(405, 'POST the device name header here')
+    if (this.tokenGate) {
+      const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]
+      if (this.tokenFailures.lockedOutFor(address) > 0 || !this.tokenGate.admits(bearer)) {
+        this.tokenFailures.fail(address)
+        return answer(CLOSE.unauthorized.status, `${CLOSE.unauthorized.code} ${closeReason('unauthorized', bearer === undefined ? 'no token given' : 'wrong token')}`)
+      }
+    }
+    const taken = this.takeDeviceName(req, address)
+    if (taken.ok) return void res.writeHead(204).end()
+    answer(400, `device name ignored: ${taken.reason}`)
+  }
+
   private onIntroduction(socket: RelaySocket, peerId: string): void {
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onControlMessage(socket, data, isBinary))
-    socket.on('close', (code: number, reason: Buffer) => this.peers.unregister(socket, code, reason.toString()))
+    socket.on('close', (code: number, reason: Buffer) => {
+      this.peers.unregister(socket, code, reason.toString())
+      this.devices.peerLeft(socket.remoteAddress, peerId)
+    })
+    this.devices.peerArrived(socket.remoteAddress, peerId)
     this.peers.register(peerId, socket)
   }
 
@@ -416,6 +502,8 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
     if (message.type === 'Join') {
       if (this.peers.join(peer, message.documentIds) === 'limit') {
         this.closeForCause(socket, 'limitReached', `a peer may join at most ${this.limits.maxDocumentsPerPeer} documents`)
+      } else {
+        this.devices.joined(socket.remoteAddress, peer.id, message.documentIds)
       }
     } else if (message.type === 'Leave') {
       this.peers.leave(peer, message.documentIds)

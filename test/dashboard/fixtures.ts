@@ -59,6 +59,7 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
       collisions: 0,
       refusals: 0,
       refusalsByKind: {},
+      deviceNamesIgnored: 0,
     },
     rates: { messagesPerSecond: 0, bytesPerSecond: 0 },
     peers: [],

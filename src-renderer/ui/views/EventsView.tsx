@@ -28,6 +28,7 @@ const CATEGORY_OF: Record<RelayEventKind, Exclude<Category, 'all'>> = {
   'pipe-open': 'pipes',
   'pipe-close': 'pipes',
   refusal: 'refusals',
+  'device-name-ignored': 'refusals',
 }
 
 const LABEL: Record<RelayEventKind, string> = {
@@ -41,6 +42,7 @@ const LABEL: Record<RelayEventKind, string> = {
   'pipe-open': 'pipe open',
   'pipe-close': 'pipe closed',
   refusal: 'refused',
+  'device-name-ignored': 'device name ignored',
 }
 
 const bySeq = (a: RelayEvent, b: RelayEvent) => a.seq - b.seq

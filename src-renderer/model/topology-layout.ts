@@ -14,8 +14,10 @@ export interface Point {
 /** Distance between neighbouring hub slots, in picture units. */
 export const HUB_SPACING = 70
 /** How far outside its hubs a device is placed, and how close two nodes may come. */
-const DEVICE_OFFSET = 38
+const DEVICE_OFFSET = 40
 const MIN_GAP = 26
+/** Devices keep further from hubs: a hub grows with the devices on it, and its label sits below it. */
+const HUB_GAP = 36
 const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5))
 
 const slotPoint = (slot: number): Point => {
@@ -95,9 +97,9 @@ export class TopologyLayout {
   }
 
   private isFree(point: Point): boolean {
-    const near = (other: Point) => Math.hypot(other.x - point.x, other.y - point.y) < MIN_GAP
-    for (const slot of this.hubSlots.values()) if (near(slotPoint(slot))) return false
-    for (const other of this.devicePoints.values()) if (near(other)) return false
+    const near = (other: Point, gap: number) => Math.hypot(other.x - point.x, other.y - point.y) < gap
+    for (const slot of this.hubSlots.values()) if (near(slotPoint(slot), HUB_GAP)) return false
+    for (const other of this.devicePoints.values()) if (near(other, MIN_GAP)) return false
     return true
   }
 }

@@ -72,9 +72,9 @@ function numberColumn<Row extends LiveRow | RecentRow>(
 
 const liveColumns = (now: number, toggle: (address: string) => void): Column<LiveRow>[] => [
   deviceColumn<LiveRow>(toggle, 'the apps on'),
-  numberColumn<LiveRow>('apps', 'Apps', '5rem', row => (row.kind === 'device' ? row.device.peers.length : undefined), { optional: true }),
-  numberColumn<LiveRow>('documents', 'Documents', '7.5rem', row => (row.kind === 'device' ? row.device.documents : row.peer.documents.length), { optional: true }),
-  numberColumn<LiveRow>('pipes', 'Live pipes', '7rem', row => (row.kind === 'device' ? row.device.pipesLive : row.traffic.livePipes), { optional: true }),
+  numberColumn<LiveRow>('apps', 'Apps', '6rem', row => (row.kind === 'device' ? row.device.peers.length : undefined), { optional: true }),
+  numberColumn<LiveRow>('documents', 'Documents', '9.5rem', row => (row.kind === 'device' ? row.device.documents : row.peer.documents.length), { optional: true }),
+  numberColumn<LiveRow>('pipes', 'Live pipes', '9rem', row => (row.kind === 'device' ? row.device.pipesLive : row.traffic.livePipes), { optional: true }),
   {
     id: 'traffic',
     header: 'Traffic',
@@ -90,7 +90,7 @@ const liveColumns = (now: number, toggle: (address: string) => void): Column<Liv
   {
     id: 'since',
     header: 'Connected',
-    width: '7rem',
+    width: '8.5rem',
     align: 'end',
     optional: true,
     compare: devices(row => row.device.connectedSince, numbers),
@@ -105,8 +105,8 @@ const recentColumns = (now: number, toggle: (address: string) => void): Column<R
   deviceColumn<RecentRow>(toggle, 'the apps seen on'),
   seenColumn('last', 'Last seen', 'lastSeen', now),
   { ...seenColumn('first', 'First seen', 'firstSeen', now), optional: true },
-  numberColumn<RecentRow>('documents', 'Documents', '6.5rem', row => (row.kind === 'device' ? row.device : row.peer).documents),
-  numberColumn<RecentRow>('bytes', 'Traffic', '6.5rem', row => (row.kind === 'device' ? row.device : row.peer).bytes, { optional: true, format: formatBytes }),
+  numberColumn<RecentRow>('documents', 'Documents', '9.5rem', row => (row.kind === 'device' ? row.device : row.peer).documents, { optional: true }),
+  numberColumn<RecentRow>('bytes', 'Traffic', '7.5rem', row => (row.kind === 'device' ? row.device : row.peer).bytes, { optional: true, format: formatBytes }),
 ]
 
 /** "2 h 5 min ago", with the date and time on hover. */
@@ -114,7 +114,7 @@ function seenColumn(id: string, header: string, field: 'firstSeen' | 'lastSeen',
   return {
     id,
     header,
-    width: '7.5rem',
+    width: '8rem',
     align: 'end',
     compare: devices(row => row.device[field], numbers),
     cell: row => {

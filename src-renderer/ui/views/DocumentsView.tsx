@@ -41,7 +41,8 @@ const COLUMNS: Column<DocumentRow>[] = [
   {
     id: 'peers',
     header: 'Peers',
-    width: 'minmax(12rem, optional: true, 2fr)',
+    width: 'minmax(12rem, 2fr)',
+    optional: true,
     compare: byPeers,
     cell: ({ document }) => {
       const shown = document.peers.slice(0, PEERS_SHOWN).join(', ')

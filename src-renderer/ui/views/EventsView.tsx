@@ -60,14 +60,16 @@ const COLUMNS: Column<RelayEvent>[] = [
   {
     id: 'documents',
     header: 'Documents',
-    width: 'minmax(7rem, optional: true, 1fr)',
+    width: 'minmax(7rem, 1fr)',
+    optional: true,
     cell: event => <span className="id" title={event.documentIds?.slice(0, 20).join('\n')}>{event.documentIds?.join(', ') ?? ''}</span>,
   },
   { id: 'code', header: 'Code', width: '5.5rem', optional: true, align: 'end', cell: event => closeCode(event) },
   {
     id: 'detail',
     header: 'Detail',
-    width: 'minmax(12rem, optional: true, 2.5fr)',
+    width: 'minmax(12rem, 2.5fr)',
+    optional: true,
     cell: event => (
       <span className="id" title={event.reason}>
         {[event.reason, event.address && `from ${event.deviceName ? `${event.deviceName} (${event.address})` : event.address}`].filter(Boolean).join(' · ')}

@@ -57,7 +57,8 @@ export function PipesView({ pipes, peers, now, onClose }: PipesViewProps) {
       {
         id: 'state',
         header: 'State',
-        width: '7.5rem', optional: true,
+        width: '7.5rem',
+        optional: true,
         compare: byState,
         cell: pipe => (
           <span className={`badge ${pipe.state}`} title={pipe.heldBytes > 0 ? `${formatBytes(pipe.heldBytes)} held for the partner` : undefined}>
@@ -71,7 +72,8 @@ export function PipesView({ pipes, peers, now, onClose }: PipesViewProps) {
       {
         id: 'rate',
         header: 'Rate (A→B / B→A)',
-        width: '11rem', optional: true,
+        width: '11rem',
+        optional: true,
         align: 'end',
         compare: byRate,
         cell: pipe => `${formatRate(pipe.bytesPerSecond[0])} / ${formatRate(pipe.bytesPerSecond[1])}`,
@@ -79,7 +81,8 @@ export function PipesView({ pipes, peers, now, onClose }: PipesViewProps) {
       {
         id: 'age',
         header: 'Age',
-        width: '6rem', optional: true,
+        width: '6rem',
+        optional: true,
         align: 'end',
         compare: byAge,
         cell: pipe => <span title={`Opened ${formatDateTime(pipe.openedAt)}`}>{formatDuration(now - pipe.openedAt)}</span>,
@@ -87,7 +90,8 @@ export function PipesView({ pipes, peers, now, onClose }: PipesViewProps) {
       {
         id: 'actions',
         header: 'Actions',
-        width: '5.5rem', optional: true,
+        width: '5.5rem',
+        optional: true,
         cell: pipe => (
           <button type="button" className="row-action" onClick={() => onClose(pipe)} aria-label={`Close pipe ${pipe.id} between ${pipe.peers[0]} and ${pipe.peers[1]}`}>
             Close

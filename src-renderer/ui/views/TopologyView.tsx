@@ -12,6 +12,7 @@ interface TopologyViewProps {
 }
 
 const MARGIN = 60
+const MIN_VIEW = { width: 720, height: 440 }
 /** Characters of a label drawn in the picture; the whole text is in its tooltip and in the list. */
 const LABEL_CHARS = 16
 
@@ -63,12 +64,11 @@ function Picture({ topology, layout, label }: { topology: Topology; layout: Topo
   const hubAt = new Map(topology.hubs.map(hub => [hub.id, layout.hub(hub.id)!]))
   const deviceAt = new Map(topology.devices.map(device => [device.address, layout.device(device.address)!]))
   const points: Point[] = [...hubAt.values(), ...deviceAt.values()]
-  const minX = Math.min(...points.map(p => p.x)) - MARGIN
-  const minY = Math.min(...points.map(p => p.y)) - MARGIN
-  const width = Math.max(...points.map(p => p.x)) + MARGIN - minX
-  const height = Math.max(...points.map(p => p.y)) + MARGIN - minY
+  const box = viewBox(points)
+  const hubsOf = new Map<string, Point[]>()
+  for (const edge of topology.edges) hubsOf.set(edge.address, [...(hubsOf.get(edge.address) ?? []), hubAt.get(edge.documentId)!])
   return (
-    <svg className="topology" viewBox={`${minX} ${minY} ${width} ${height}`} role="img" aria-label={label} preserveAspectRatio="xMidYMid meet">
+    <svg className="topology" viewBox={box} role="img" aria-label={label} preserveAspectRatio="xMidYMid meet">
       <g className="edges">
         {topology.edges.map(edge => {
           const from = deviceAt.get(edge.address)!
@@ -93,7 +93,9 @@ function Picture({ topology, layout, label }: { topology: Topology; layout: Topo
           <g key={hub.id} className="hub" transform={`translate(${at.x} ${at.y})`}>
             <title>{`${hub.id}: ${plural(hub.devices, 'device')}, ${plural(hub.traffic.livePipes, 'live pipe')}, ${formatRate(hub.traffic.bytesPerSecond)}`}</title>
             <circle r={radius} />
-            <text y={radius + 12}>{short(hub.id)}</text>
+            <text y={radius + 12} textAnchor="middle">
+              {short(hub.id)}
+            </text>
           </g>
         )
       })}
@@ -103,11 +105,45 @@ function Picture({ topology, layout, label }: { topology: Topology; layout: Topo
           <g key={address} className={device.bytesPerSecond > 0 ? 'device flowing' : 'device'} transform={`translate(${at.x} ${at.y})`}>
             <title>{`${label}${label === address ? '' : ` (${address})`}: ${plural(device.peers.length, 'app')}, ${formatRate(device.bytesPerSecond)}`}</title>
             <circle r={6} />
-            <text y={-10}>{short(label)}</text>
+            <DeviceLabel at={at} hubs={hubsOf.get(address) ?? []} text={short(label)} />
           </g>
         )
       })}
     </svg>
+  )
+}
+
+/**
+ * The picture's extent, never smaller than MIN_VIEW: a handful of nodes are drawn at the size
+ * fifty would be, not blown up to fill the frame.
+ */
+function viewBox(points: readonly Point[]): string {
+  const minX = Math.min(...points.map(p => p.x)) - MARGIN
+  const minY = Math.min(...points.map(p => p.y)) - MARGIN
+  const maxX = Math.max(...points.map(p => p.x)) + MARGIN
+  const maxY = Math.max(...points.map(p => p.y)) + MARGIN
+  const width = Math.max(MIN_VIEW.width, maxX - minX)
+  const height = Math.max(MIN_VIEW.height, maxY - minY)
+  return `${(minX + maxX - width) / 2} ${(minY + maxY - height) / 2} ${width} ${height}`
+}
+
+/** A device's name on the side facing away from its hubs, where the lines to them are not. */
+function DeviceLabel({ at, hubs, text }: { at: Point; hubs: readonly Point[]; text: string }) {
+  const from = hubs.length > 0 ? { x: hubs.reduce((sum, p) => sum + p.x, 0) / hubs.length, y: hubs.reduce((sum, p) => sum + p.y, 0) / hubs.length } : { x: 0, y: 0 }
+  const dx = at.x - from.x
+  const dy = at.y - from.y
+  const length = Math.hypot(dx, dy) || 1
+  if (Math.abs(dx) / length > 0.4) {
+    return (
+      <text x={dx > 0 ? 10 : -10} y={4} textAnchor={dx > 0 ? 'start' : 'end'}>
+        {text}
+      </text>
+    )
+  }
+  return (
+    <text y={dy > 0 ? 20 : -11} textAnchor="middle">
+      {text}
+    </text>
   )
 }
 

@@ -6,10 +6,9 @@
  * task that applied and rendered it) and the gaps between animation frames. A bench child
  * process; it sends its figures to the orchestrator.
  */
-import { pack } from 'msgpackr'
-import { WebSocket } from 'ws'
 import { DashboardExtension } from '../src-main/monitoring/dashboard-extension.js'
 import { openBrowser } from '../test/e2e/chromium.js'
+import { DeviceCrowd } from '../test/e2e/device-crowd.js'
 import { startRelay } from '../test/helpers/relay.js'
 
 export const MAP_SCALE = { devices: 50, peersPerDevice: 3, documents: 100 }
@@ -20,47 +19,11 @@ const percentile = (values: readonly number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 }
 
-function open(url: string, localAddress: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { localAddress, perMessageDeflate: false })
-    socket.once('open', () => resolve(socket))
-    socket.once('error', reject)
-  })
-}
-
 const { relay, url, port } = await startRelay({ maxConnectionsPerAddress: 20_000, connectionsPerAddressPerSecond: 20_000 })
 relay.use(new DashboardExtension(relay))
-const sockets: WebSocket[] = []
-const senders: WebSocket[] = []
-let traffic: NodeJS.Timeout | undefined
+const crowd = await DeviceCrowd.gather(url, MAP_SCALE)
 try {
-  // Peer k is on device k mod 50 and joins two documents 50 apart, spread so that each document
-  // has three peers on three different devices.
-  const peerCount = MAP_SCALE.devices * MAP_SCALE.peersPerDevice
-  const addressOf = (k: number) => `127.0.1.${(k % MAP_SCALE.devices) + 1}`
-  const documentsOf = (k: number) => {
-    const first = (7 * k + 13 * Math.floor(k / MAP_SCALE.devices)) % MAP_SCALE.documents
-    return [first, (first + MAP_SCALE.documents / 2) % MAP_SCALE.documents].map(d => `doc-${d}`)
-  }
-  for (let k = 0; k < peerCount; k++) {
-    const socket = await open(`${url}/introduction/peer-${k}`, addressOf(k))
-    socket.send(pack({ type: 'Join', documentIds: documentsOf(k) }))
-    sockets.push(socket)
-  }
-  // One live pipe per document, between the first two peers that joined it (on two devices).
-  const onDocument = new Map<string, number[]>()
-  for (let k = 0; k < peerCount; k++) for (const d of documentsOf(k)) onDocument.set(d, [...(onDocument.get(d) ?? []), k])
-  for (const [document, [a, b]] of onDocument) {
-    senders.push(await open(`${url}/connection/peer-${a}/peer-${b}/${document}`, addressOf(a!)))
-    sockets.push(senders.at(-1)!, await open(`${url}/connection/peer-${b}/peer-${a}/${document}`, addressOf(b!)))
-  }
-  let tick = 0
-  traffic = setInterval(() => {
-    tick++
-    // Each pipe sends a different amount each second, so every line's width and every rate change.
-    senders.forEach((socket, i) => socket.send(Buffer.alloc(100 + ((i * 37 + tick * 101) % 5_000))))
-  }, 1_000)
-
+  crowd.startTraffic()
   const session = await openBrowser()
   try {
     const { page } = session
@@ -120,7 +83,6 @@ try {
     await session.close()
   }
 } finally {
-  clearInterval(traffic)
-  for (const socket of sockets) socket.terminate()
+  crowd.close()
   await relay.close()
 }

@@ -1,8 +1,8 @@
 /**
  * Where each hub and device sits in the picture. Deterministic and sticky: a node keeps its place
  * for as long as it is shown, whatever else changes, so nothing jumps on an update. Hubs take the
- * free slot nearest the middle on a sunflower spiral; a device is placed once, near the hubs it
- * joined (outside them, away from the middle), then nudged until it overlaps nothing.
+ * free slot nearest the middle on a sunflower spiral; a device is placed once, just outside the
+ * hubs it joined, then moved along that ring until it overlaps nothing.
  */
 import type { Topology } from './topology.js'
 
@@ -12,7 +12,7 @@ export interface Point {
 }
 
 /** Distance between neighbouring hub slots, in picture units. */
-export const HUB_SPACING = 70
+export const HUB_SPACING = 48
 /** How far outside its hubs a device is placed, and how close two nodes may come. */
 const DEVICE_OFFSET = 40
 const MIN_GAP = 26
@@ -73,27 +73,27 @@ export class TopologyLayout {
     }
   }
 
-  /** Just outside the middle of `hubs` (or outside everything, for a device in no document), then away from any neighbour. */
+  /**
+   * In the direction of its hubs from the middle, just outside the furthest of them: a device in one
+   * document sits beside it, one in documents all over the picture goes to the rim, where its lines
+   * fan in rather than pile up in the middle. Then along that ring, and outwards, until nothing is
+   * too close.
+   */
   private freePointNear(hubs: readonly Point[], address: string): Point {
-    let centre: Point
-    let angle: number
-    if (hubs.length > 0) {
-      centre = { x: hubs.reduce((sum, p) => sum + p.x, 0) / hubs.length, y: hubs.reduce((sum, p) => sum + p.y, 0) / hubs.length }
-      const out = Math.hypot(centre.x, centre.y)
-      angle = out > 1 ? Math.atan2(centre.y, centre.x) : angleOf(address)
-    } else {
-      angle = angleOf(address)
-      const edge = HUB_SPACING * Math.sqrt(this.hubSlots.size + 0.5)
-      centre = { x: edge * Math.cos(angle), y: edge * Math.sin(angle) }
+    const centre = hubs.length > 0 ? { x: hubs.reduce((sum, p) => sum + p.x, 0) / hubs.length, y: hubs.reduce((sum, p) => sum + p.y, 0) / hubs.length } : { x: 0, y: 0 }
+    const angle = Math.hypot(centre.x, centre.y) > HUB_SPACING / 2 ? Math.atan2(centre.y, centre.x) : angleOf(address)
+    const reach = hubs.length > 0 ? Math.max(...hubs.map(p => Math.hypot(p.x, p.y))) : HUB_SPACING * Math.sqrt(this.hubSlots.size + 0.5)
+    for (let ring = 0; ring < 40; ring++) {
+      const radius = reach + DEVICE_OFFSET + ring * MIN_GAP
+      const step = MIN_GAP / radius
+      for (let k = 0; k * step < Math.PI; k++) {
+        for (const turn of k === 0 ? [angle] : [angle + k * step, angle - k * step]) {
+          const point = { x: radius * Math.cos(turn), y: radius * Math.sin(turn) }
+          if (this.isFree(point)) return point
+        }
+      }
     }
-    // Walk outwards on a small spiral from the first choice until nothing is too close.
-    for (let step = 0; step < 500; step++) {
-      const turn = angle + step * GOLDEN_ANGLE * 0.5
-      const distance = DEVICE_OFFSET + step * 4
-      const point = { x: centre.x + distance * Math.cos(turn), y: centre.y + distance * Math.sin(turn) }
-      if (this.isFree(point)) return point
-    }
-    return { x: centre.x + DEVICE_OFFSET * Math.cos(angle), y: centre.y + DEVICE_OFFSET * Math.sin(angle) }
+    return { x: (reach + DEVICE_OFFSET) * Math.cos(angle), y: (reach + DEVICE_OFFSET) * Math.sin(angle) }
   }
 
   private isFree(point: Point): boolean {

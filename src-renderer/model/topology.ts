@@ -46,20 +46,59 @@ export interface Topology {
 
 const busiest = (a: Traffic | DeviceView, b: Traffic | DeviceView) => b.bytesPerSecond - a.bytesPerSecond || b.bytes - a.bytes
 
+/** A node not shown takes the place of the quietest one shown only when it is this much busier, so rankings that wobble do not swap nodes in and out every second. */
+const TAKEOVER_FACTOR = 2
+
+/**
+ * The `limit` busiest of `ranked` (busiest first), keeping those shown last time (`previous`) unless
+ * one left out is clearly busier. Returns them in `ranked` order.
+ */
+function pickSticky<T>(ranked: readonly T[], limit: number, previous: ReadonlySet<string> | undefined, key: (item: T) => string, rate: (item: T) => number): T[] {
+  if (ranked.length <= limit || !previous) return ranked.slice(0, limit)
+  const kept = ranked.filter(item => previous.has(key(item))).slice(0, limit)
+  const others = ranked.filter(item => !previous.has(key(item)))
+  const chosen = new Set([...kept, ...others.slice(0, limit - kept.length)])
+  for (const candidate of others) {
+    if (chosen.has(candidate)) continue
+    const quietest = [...chosen].reduce((a, b) => (rate(b) < rate(a) ? b : a))
+    if (rate(candidate) <= TAKEOVER_FACTOR * rate(quietest)) break
+    chosen.delete(quietest)
+    chosen.add(candidate)
+  }
+  return ranked.filter(item => chosen.has(item))
+}
+
+/** What was drawn last time, so that what is drawn next changes only when it has to. */
+export interface TopologyShown {
+  devices: ReadonlySet<string>
+  documents: ReadonlySet<string>
+}
+
+export const shownIn = (topology: Topology): TopologyShown => ({
+  devices: new Set(topology.devices.map(device => device.address)),
+  documents: new Set(topology.hubs.map(hub => hub.id)),
+})
+
 export function buildTopology(
   devices: ReadonlyMap<string, DeviceView>,
   documents: ReadonlyMap<string, DocumentView>,
   peers: ReadonlyMap<string, PeerView>,
   pipes: ReadonlyMap<number, PipeView>,
   limits: TopologyLimits = TOPOLOGY_LIMITS,
+  previous?: TopologyShown,
 ): Topology {
-  const shownDevices = [...devices.values()].sort(busiest).slice(0, limits.devices)
+  const shownDevices = pickSticky([...devices.values()].sort(busiest), limits.devices, previous?.devices, device => device.address, device => device.bytesPerSecond)
   const documentTraffic = trafficByDocument(pipes)
   const none: Traffic = { livePipes: 0, waitingPipes: 0, bytes: 0, bytesPerSecond: 0 }
-  const ranked = [...documents.values()]
-    .map(document => ({ document, traffic: documentTraffic.get(document.id) ?? none }))
-    .sort((a, b) => busiest(a.traffic, b.traffic) || b.document.peers.length - a.document.peers.length)
-    .slice(0, limits.documents)
+  const ranked = pickSticky(
+    [...documents.values()]
+      .map(document => ({ document, traffic: documentTraffic.get(document.id) ?? none }))
+      .sort((a, b) => busiest(a.traffic, b.traffic) || b.document.peers.length - a.document.peers.length),
+    limits.documents,
+    previous?.documents,
+    ({ document }) => document.id,
+    ({ traffic }) => traffic.bytesPerSecond,
+  )
   const shownDocuments = new Set(ranked.map(({ document }) => document.id))
   const shownAddresses = new Set(shownDevices.map(device => device.address))
   const addressOf = (peerId: string) => peers.get(peerId)?.address

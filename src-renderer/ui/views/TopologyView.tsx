@@ -1,6 +1,6 @@
-import { useMemo, useRef } from 'react'
+import { useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react'
 import type { DeviceView, DocumentView, PeerView, PipeView } from '../../../shared/relay-model.js'
-import { buildTopology, type Topology } from '../../model/topology.js'
+import { TOPOLOGY_LIMITS, buildTopology, shownIn, type Topology, type TopologyShown } from '../../model/topology.js'
 import { TopologyLayout, type Point } from '../../model/topology-layout.js'
 import { formatCount, formatRate, plural } from '../format.js'
 
@@ -13,6 +13,8 @@ interface TopologyViewProps {
 
 const MARGIN = 60
 const MIN_VIEW = { width: 720, height: 440 }
+const LABEL_PX = 11
+const HUB_LABELS_UP_TO = 30
 /** Characters of a label drawn in the picture; the whole text is in its tooltip and in the list. */
 const LABEL_CHARS = 16
 
@@ -31,8 +33,10 @@ const hubRadius = (devices: number) => 8 + 3 * Math.sqrt(devices)
 /** Documents as hubs, devices around them, live pipes as lines as wide as their traffic; and the same as a list. */
 export function TopologyView({ devices, documents, peers, pipes }: TopologyViewProps) {
   const layout = useRef(new TopologyLayout()).current
+  const shown = useRef<TopologyShown>(undefined)
   const topology = useMemo(() => {
-    const built = buildTopology(devices, documents, peers, pipes)
+    const built = buildTopology(devices, documents, peers, pipes, TOPOLOGY_LIMITS, shown.current)
+    shown.current = shownIn(built)
     layout.update(built)
     return built
   }, [devices, documents, peers, pipes, layout])
@@ -65,10 +69,14 @@ function Picture({ topology, layout, label }: { topology: Topology; layout: Topo
   const deviceAt = new Map(topology.devices.map(device => [device.address, layout.device(device.address)!]))
   const points: Point[] = [...hubAt.values(), ...deviceAt.values()]
   const box = viewBox(points)
+  const ref = useRef<SVGSVGElement>(null)
+  const labelSize = useLabelSize(ref, box)
+  // Past a few dozen, document names would cover each other: they are in the tooltips and the list.
+  const hubLabels = topology.hubs.length <= HUB_LABELS_UP_TO
   const hubsOf = new Map<string, Point[]>()
   for (const edge of topology.edges) hubsOf.set(edge.address, [...(hubsOf.get(edge.address) ?? []), hubAt.get(edge.documentId)!])
   return (
-    <svg className="topology" viewBox={box} role="img" aria-label={label} preserveAspectRatio="xMidYMid meet">
+    <svg ref={ref} className="topology" viewBox={box.join(' ')} style={{ fontSize: labelSize }} role="img" aria-label={label} preserveAspectRatio="xMidYMid meet">
       <g className="edges">
         {topology.edges.map(edge => {
           const from = deviceAt.get(edge.address)!
@@ -90,19 +98,21 @@ function Picture({ topology, layout, label }: { topology: Topology; layout: Topo
         const at = hubAt.get(hub.id)!
         const radius = hubRadius(hub.devices)
         return (
-          <g key={hub.id} className="hub" transform={`translate(${at.x} ${at.y})`}>
+          <g key={hub.id} className="hub" data-id={hub.id} transform={`translate(${at.x} ${at.y})`}>
             <title>{`${hub.id}: ${plural(hub.devices, 'device')}, ${plural(hub.traffic.livePipes, 'live pipe')}, ${formatRate(hub.traffic.bytesPerSecond)}`}</title>
             <circle r={radius} />
-            <text y={radius + 12} textAnchor="middle">
-              {short(hub.id)}
-            </text>
+            {hubLabels && (
+              <text y={radius + 12} textAnchor="middle">
+                {short(hub.id)}
+              </text>
+            )}
           </g>
         )
       })}
       {topology.devices.map(({ address, label, device }) => {
         const at = deviceAt.get(address)!
         return (
-          <g key={address} className={device.bytesPerSecond > 0 ? 'device flowing' : 'device'} transform={`translate(${at.x} ${at.y})`}>
+          <g key={address} className={device.bytesPerSecond > 0 ? 'device flowing' : 'device'} data-id={address} transform={`translate(${at.x} ${at.y})`}>
             <title>{`${label}${label === address ? '' : ` (${address})`}: ${plural(device.peers.length, 'app')}, ${formatRate(device.bytesPerSecond)}`}</title>
             <circle r={6} />
             <DeviceLabel at={at} hubs={hubsOf.get(address) ?? []} text={short(label)} />
@@ -117,14 +127,31 @@ function Picture({ topology, layout, label }: { topology: Topology; layout: Topo
  * The picture's extent, never smaller than MIN_VIEW: a handful of nodes are drawn at the size
  * fifty would be, not blown up to fill the frame.
  */
-function viewBox(points: readonly Point[]): string {
+function viewBox(points: readonly Point[]): [number, number, number, number] {
   const minX = Math.min(...points.map(p => p.x)) - MARGIN
   const minY = Math.min(...points.map(p => p.y)) - MARGIN
   const maxX = Math.max(...points.map(p => p.x)) + MARGIN
   const maxY = Math.max(...points.map(p => p.y)) + MARGIN
   const width = Math.max(MIN_VIEW.width, maxX - minX)
   const height = Math.max(MIN_VIEW.height, maxY - minY)
-  return `${(minX + maxX - width) / 2} ${(minY + maxY - height) / 2} ${width} ${height}`
+  return [(minX + maxX - width) / 2, (minY + maxY - height) / 2, width, height]
+}
+
+/**
+ * A label size in picture units that comes out at LABEL_PX on screen however far the picture is
+ * scaled down to fit, so a big LAN's names stay readable.
+ */
+function useLabelSize(ref: RefObject<SVGSVGElement | null>, [, , width, height]: readonly number[]): number {
+  const [pixels, setPixels] = useState<{ width: number; height: number }>()
+  useLayoutEffect(() => {
+    const element = ref.current
+    if (!element || typeof ResizeObserver === 'undefined') return
+    const observer = new ResizeObserver(() => setPixels({ width: element.clientWidth, height: element.clientHeight }))
+    observer.observe(element)
+    return () => observer.disconnect()
+  }, [ref])
+  if (!pixels || pixels.width === 0 || pixels.height === 0) return LABEL_PX
+  return LABEL_PX * Math.max(width! / pixels.width, height! / pixels.height, 1)
 }
 
 /** A device's name on the side facing away from its hubs, where the lines to them are not. */

@@ -22,6 +22,7 @@ import { advertisingOff, type AdvertisingOffReason, type AdvertisingView } from 
 import type { RelayExtension, RelayServer } from '../relay/relay-server.js'
 import { VERSION } from '../version.js'
 import { Advertiser, hasAddress, hostLabel } from './advertiser.js'
+import { DeviceNameLookups } from './device-name-lookups.js'
 import { discoveryEndpoint } from './discovery-endpoint.js'
 import { INSTANCE_ID_FILE_ENV, InstanceIdClaim, instanceIdFile, legacyInstanceIdFile, type FrontEnd } from './instance-id.js'
 import { isLoopbackHost } from './interfaces.js'
@@ -62,6 +63,8 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   private readonly port: number
   private readonly listenHost: string | undefined
   private readonly endpoint: RelayExtension
+  /** Names the relay's devices; asks over mDNS on the advertiser's sockets while it advertises. */
+  private readonly deviceNames = new DeviceNameLookups()
   private options: RelayDiscoveryOptions
 
   /** Starts discovery for a relay that is already listening. */
@@ -88,6 +91,7 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     }
     this.endpoint = discoveryEndpoint(host => this.document(host))
     relay.use(this.endpoint)
+    relay.setDeviceNamer(this.deviceNames)
     this.offReason = this.offReasonFor(options)
     try {
       if (this.offReason === undefined) this.startAdvertising()
@@ -95,6 +99,8 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     } catch (error) {
       // The node reports the failure and may try again on the next change: nothing may stay held.
       relay.detach(this.endpoint)
+      relay.setDeviceNamer(undefined)
+      this.deviceNames.close()
       this.idClaim.release()
       void this.advertiser?.stop().catch(() => undefined)
       void this.browser?.close().catch(() => undefined)
@@ -145,6 +151,8 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
   /** Sends the goodbyes (awaited: other hosts drop the relay at once) and stops browsing. */
   async stop(): Promise<void> {
     this.relay.detach(this.endpoint)
+    // Names found so far stay readable: the devices leaving as the relay stops keep theirs in the history.
+    this.deviceNames.close()
     // Released before the goodbyes, which the node stops waiting for after a while: a restart must
     // get this id back even when they time out or fail.
     this.idClaim.release()
@@ -168,8 +176,14 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
     this.advertiser = advertiser
     this.browser = browser
     // The relay looks for its peers through the sockets it advertises on, one per interface.
-    advertiser.on('socket-open', socket => browser.attach(socket))
-    advertiser.on('socket-close', socket => browser.detach(socket))
+    advertiser.on('socket-open', socket => {
+      browser.attach(socket)
+      this.deviceNames.attach(socket)
+    })
+    advertiser.on('socket-close', socket => {
+      browser.detach(socket)
+      this.deviceNames.detach(socket)
+    })
     // A clone is acted on once this relay advertises: when it starts to, or when one appears.
     advertiser.on('change', () => {
       this.takeNewIdIfCloned(browser.relays)

@@ -11,8 +11,10 @@ interface TopologyViewProps {
   pipes: ReadonlyMap<number, PipeView>
 }
 
-const MARGIN = 60
-const MIN_VIEW = { width: 720, height: 440 }
+/** Room around the outermost nodes for their labels, on screen. */
+const MARGIN_PX = 90
+/** The frame's size before it is measured (and in tests without layout). */
+const FALLBACK_FRAME = { width: 720, height: 440 }
 const LABEL_PX = 11
 const HUB_LABELS_UP_TO = 30
 /** Characters of a label drawn in the picture; the whole text is in its tooltip and in the list. */
@@ -68,15 +70,14 @@ function Picture({ topology, layout, label }: { topology: Topology; layout: Topo
   const hubAt = new Map(topology.hubs.map(hub => [hub.id, layout.hub(hub.id)!]))
   const deviceAt = new Map(topology.devices.map(device => [device.address, layout.device(device.address)!]))
   const points: Point[] = [...hubAt.values(), ...deviceAt.values()]
-  const box = viewBox(points)
   const ref = useRef<SVGSVGElement>(null)
-  const labelSize = useLabelSize(ref, box)
+  const { box, unitsPerPixel } = viewBox(points, useSize(ref))
   // Past a few dozen, document names would cover each other: they are in the tooltips and the list.
   const hubLabels = topology.hubs.length <= HUB_LABELS_UP_TO
   const hubsOf = new Map<string, Point[]>()
   for (const edge of topology.edges) hubsOf.set(edge.address, [...(hubsOf.get(edge.address) ?? []), hubAt.get(edge.documentId)!])
   return (
-    <svg ref={ref} className="topology" viewBox={box.join(' ')} style={{ fontSize: labelSize }} role="img" aria-label={label} preserveAspectRatio="xMidYMid meet">
+    <svg ref={ref} className="topology" viewBox={box.join(' ')} style={{ fontSize: LABEL_PX * unitsPerPixel }} role="img" aria-label={label} preserveAspectRatio="xMidYMid meet">
       <g className="edges">
         {topology.edges.map(edge => {
           const from = deviceAt.get(edge.address)!
@@ -124,34 +125,41 @@ function Picture({ topology, layout, label }: { topology: Topology; layout: Topo
 }
 
 /**
- * The picture's extent, never smaller than MIN_VIEW: a handful of nodes are drawn at the size
- * fifty would be, not blown up to fill the frame.
+ * The picture's extent in picture units: the nodes with a margin, grown to at least the frame's
+ * size in pixels (a handful of nodes are drawn at their natural size, not blown up) and to the
+ * frame's shape (no empty bands). Picture units per pixel come with it.
  */
-function viewBox(points: readonly Point[]): [number, number, number, number] {
-  const minX = Math.min(...points.map(p => p.x)) - MARGIN
-  const minY = Math.min(...points.map(p => p.y)) - MARGIN
-  const maxX = Math.max(...points.map(p => p.x)) + MARGIN
-  const maxY = Math.max(...points.map(p => p.y)) + MARGIN
-  const width = Math.max(MIN_VIEW.width, maxX - minX)
-  const height = Math.max(MIN_VIEW.height, maxY - minY)
-  return [(minX + maxX - width) / 2, (minY + maxY - height) / 2, width, height]
+function viewBox(points: readonly Point[], frame: Size): { box: [number, number, number, number]; unitsPerPixel: number } {
+  const minX = Math.min(...points.map(p => p.x))
+  const minY = Math.min(...points.map(p => p.y))
+  const maxX = Math.max(...points.map(p => p.x))
+  const maxY = Math.max(...points.map(p => p.y))
+  // The margin is in pixels, so the labels of the outermost nodes fit at any scale.
+  const margin = Math.min(MARGIN_PX, frame.width / 6, frame.height / 6)
+  const unitsPerPixel = Math.max((maxX - minX) / (frame.width - 2 * margin), (maxY - minY) / (frame.height - 2 * margin), 1)
+  const width = frame.width * unitsPerPixel
+  const height = frame.height * unitsPerPixel
+  return { box: [(minX + maxX - width) / 2, (minY + maxY - height) / 2, width, height], unitsPerPixel }
 }
 
-/**
- * A label size in picture units that comes out at LABEL_PX on screen however far the picture is
- * scaled down to fit, so a big LAN's names stay readable.
- */
-function useLabelSize(ref: RefObject<SVGSVGElement | null>, [, , width, height]: readonly number[]): number {
-  const [pixels, setPixels] = useState<{ width: number; height: number }>()
+interface Size {
+  width: number
+  height: number
+}
+
+/** The element's size in pixels, followed as the window resizes; FALLBACK_FRAME until measured. */
+function useSize(ref: RefObject<Element | null>): Size {
+  const [size, setSize] = useState<Size>(FALLBACK_FRAME)
   useLayoutEffect(() => {
     const element = ref.current
     if (!element || typeof ResizeObserver === 'undefined') return
-    const observer = new ResizeObserver(() => setPixels({ width: element.clientWidth, height: element.clientHeight }))
+    const observer = new ResizeObserver(() => {
+      if (element.clientWidth > 0 && element.clientHeight > 0) setSize({ width: element.clientWidth, height: element.clientHeight })
+    })
     observer.observe(element)
     return () => observer.disconnect()
   }, [ref])
-  if (!pixels || pixels.width === 0 || pixels.height === 0) return LABEL_PX
-  return LABEL_PX * Math.max(width! / pixels.width, height! / pixels.height, 1)
+  return size
 }
 
 /** A device's name on the side facing away from its hubs, where the lines to them are not. */

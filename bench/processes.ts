@@ -20,6 +20,7 @@ const BENCH_ENTRIES = {
   'burst-opener': 'bench/load/burst-opener.ts',
   'relay-agent': 'bench/servers/relay-agent.ts',
   'dashboard-scale': 'bench/dashboard-scale.ts',
+  'dashboard-map': 'bench/dashboard-map.ts',
 } as const
 export type BenchEntry = keyof typeof BENCH_ENTRIES
 

@@ -34,6 +34,8 @@ export interface Report {
   startup: Record<StartupCommand, number[]> | undefined
   /** The dashboard with 5,000 peers and 1,000 pipes (bench/dashboard-scale.ts); absent when not measured. */
   dashboardScale: Record<string, number> | undefined
+  /** The Map tab with 50 devices and 100 documents (bench/dashboard-map.ts); absent when not measured. */
+  dashboardMap: Record<string, number> | undefined
 }
 
 function medians(outcomes: Outcome[] | undefined): Metrics | undefined {
@@ -177,6 +179,15 @@ export function printReport(report: Report) {
     lines.push(`  10 s live on Peers: ${f('liveLongTasks')} tasks over 50 ms, longest ${f('liveLongestTaskMs')} ms, ${f('liveFps')} fps, worst frame ${f('liveWorstFrameMs')} ms; scrolling ${f('scrollFps')} fps, worst frame ${f('scrollWorstFrameMs')} ms; 5 s live on Pipes: longest task ${f('pipesLongestTaskMs')} ms`)
   }
 
+  if (report.dashboardMap) {
+    const d = report.dashboardMap
+    const f = (key: string, digits = 0) => (d[key] ?? NaN).toFixed(digits)
+    lines.push('')
+    lines.push(`Map tab with ${f('mapDevices')} devices, ${f('mapHubs')} documents, ${f('mapLines')} lines; traffic changing every second; ${f('mapUpdates')} updates in 20 s`)
+    lines.push(`  update (feed message to rendered): p50 ${f('mapUpdateP50Ms', 1)} ms, p99 ${f('mapUpdateP99Ms', 1)} ms, max ${f('mapUpdateMaxMs', 1)} ms`)
+    lines.push(`  frames: p50 ${f('mapFrameP50Ms', 1)} ms, p99 ${f('mapFrameP99Ms', 1)} ms, max ${f('mapFrameMaxMs', 1)} ms; ${f('mapFramesDropped')} of ${f('mapFrames')} over 25 ms`)
+  }
+
   lines.push('')
   for (const note of report.notes) lines.push(`Note: ${note}`)
   lines.push(`Wall time: ${report.wallSeconds.toFixed(0)} s`)
@@ -252,6 +263,7 @@ export function writeReport(report: Report, directory: string): string {
     notes: report.notes,
     startupMs: report.startup ?? null,
     dashboardScale: report.dashboardScale ?? null,
+    dashboardMap: report.dashboardMap ?? null,
     measurements,
   }
   writeFileSync(file, JSON.stringify(json, (_, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2) + '\n')

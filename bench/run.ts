@@ -45,6 +45,7 @@ for (const name of contenders) if (!(name in CONTENDERS)) throw new Error(`unkno
 const startupRuns = only && !'startup'.includes(only) ? 0 : Number(option('--startup-runs') ?? (quick ? 3 : 7))
 /** About a minute and a half with Chromium: left out of a --quick smoke run unless asked for by --only. */
 const measureDashboardScale = only ? 'dashboard-scale'.includes(only) : !quick
+const measureDashboardMap = only ? 'dashboard-map'.includes(only) : !quick
 const notes: string[] = []
 
 const plan = buildPlan({ quick }).filter(m => !only || m.id.includes(only))
@@ -190,15 +191,16 @@ try {
   await stopChild(load)
 }
 
-const dashboardScale = measureDashboardScale ? await runDashboardScale() : undefined
+const dashboardScale = measureDashboardScale ? await runDashboardChild('dashboard-scale') : undefined
+const dashboardMap = measureDashboardMap ? await runDashboardChild('dashboard-map') : undefined
 
-/** The dashboard-scale child, after the load rounds so that neither disturbs the other. */
-async function runDashboardScale(): Promise<Record<string, number> | undefined> {
-  const child = startChild(benchBundle('dashboard-scale'), [])
+/** A dashboard child (Chromium), after the load rounds so that neither disturbs the other. */
+async function runDashboardChild(name: 'dashboard-scale' | 'dashboard-map'): Promise<Record<string, number> | undefined> {
+  const child = startChild(benchBundle(name), [])
   let figures: Record<string, number> | undefined
   child.process.on('message', (message: { figures?: Record<string, number> }) => (figures ??= message.figures))
   const code = await child.exited
-  if (!figures) notes.push(`The dashboard-scale measurement failed (exit code ${code}).`)
+  if (!figures) notes.push(`The ${name} measurement failed (exit code ${code}).`)
   return figures
 }
 
@@ -209,7 +211,7 @@ notes.push(
   'Monitored rows: a dashboard subscribed to the relay\'s monitoring socket (/_switchboard/monitor), run inside the relay\'s process, so the relay\'s CPU also pays for receiving the feed: an upper bound.',
   'Every server runs as users run it, bundled JavaScript with plain node: this project\'s relay is dist/cli/relay.mjs (with the bench\'s agent preloaded for its CPU and memory figures), the raw and published relays run in dist/bench/host.mjs.',
 )
-const report = { plan, outcomes, contenders, rounds: roundsRun, quick, wallSeconds, pinning, notes, startup, dashboardScale }
+const report = { plan, outcomes, contenders, rounds: roundsRun, quick, wallSeconds, pinning, notes, startup, dashboardScale, dashboardMap }
 printReport(report)
 const file = writeReport(report, resultsDir)
 console.log(`\nJSON: ${file}`)

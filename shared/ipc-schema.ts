@@ -47,7 +47,11 @@ export type SettingsPatch = Partial<DesktopSettings>
 export type RelayStatus =
   /** `restart`: a running relay restarts (every app reconnects) because these changed. */
   | { phase: 'starting'; port: number; restart?: RestartCause[] }
-  | { phase: 'running'; port: number; urls: string[]; peers: number }
+  /**
+   * `devices`: who is connected, by name (the address until a name is known), sorted;
+   * `syncing`: data went through a pipe in the last second.
+   */
+  | { phase: 'running'; port: number; urls: string[]; peers: number; devices: string[]; syncing: boolean }
   | { phase: 'paused' }
   /** It could not start (a busy port, say) and waits for new settings or a retry. */
   | { phase: 'error'; port: number; message: string }

@@ -8,14 +8,16 @@ import { ConfirmDialog } from './components/ConfirmDialog.js'
 import { PANEL_ID, Tabs, tabId, type TabSpec } from './components/Tabs.js'
 import { plural } from './format.js'
 import { useHashRoute, useNow, useRelayState } from './hooks.js'
+import { DevicesView } from './views/DevicesView.js'
 import { DocumentsView } from './views/DocumentsView.js'
 import { EventsView } from './views/EventsView.js'
 import { OverviewView } from './views/OverviewView.js'
 import { PeersView } from './views/PeersView.js'
 import { PipesView } from './views/PipesView.js'
 import { SettingsView } from './settings/SettingsView.js'
+import { TopologyView } from './views/TopologyView.js'
 
-const ROUTES = ['overview', 'peers', 'documents', 'pipes', 'events', 'settings'] as const
+const ROUTES = ['overview', 'devices', 'peers', 'documents', 'pipes', 'map', 'events', 'settings'] as const
 type Route = (typeof ROUTES)[number]
 
 interface PendingAction {
@@ -65,9 +67,11 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
   const counts = state.stats?.counts
   const tabs: TabSpec<Route>[] = [
     { id: 'overview', label: 'Overview' },
+    { id: 'devices', label: 'Devices', count: state.devices.size },
     { id: 'peers', label: 'Peers', count: counts?.peers ?? 0 },
     { id: 'documents', label: 'Documents', count: counts?.documents ?? 0 },
     { id: 'pipes', label: 'Pipes', count: (counts?.pipesLive ?? 0) + (counts?.pipesWaiting ?? 0) },
+    { id: 'map', label: 'Map' },
     { id: 'events', label: 'Events' },
     ...(desktop ? [{ id: 'settings' as const, label: 'Settings' }] : []),
   ]
@@ -84,9 +88,11 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
       <Tabs tabs={tabs} selected={route} onSelect={setRoute} />
       <main id={PANEL_ID} role="tabpanel" aria-labelledby={tabId(route)} className="panel">
         {route === 'overview' && <OverviewView state={state} now={now} />}
+        {route === 'devices' && <DevicesView devices={state.devices} peers={state.peers} pipes={state.pipes} history={state.model?.history} now={now} />}
         {route === 'peers' && <PeersView peers={state.peers} pipes={state.pipes} now={now} onDisconnect={askDisconnect} />}
         {route === 'documents' && <DocumentsView documents={state.documents} pipes={state.pipes} />}
-        {route === 'pipes' && <PipesView pipes={state.pipes} now={now} onClose={askClose} />}
+        {route === 'pipes' && <PipesView pipes={state.pipes} peers={state.peers} now={now} onClose={askClose} />}
+        {route === 'map' && <TopologyView devices={state.devices} documents={state.documents} peers={state.peers} pipes={state.pipes} />}
         {route === 'events' && <EventsView events={state.events} missed={state.missedEvents} />}
         {route === 'settings' && desktop && <SettingsView desktop={desktop} />}
       </main>

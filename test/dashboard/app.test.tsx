@@ -6,7 +6,7 @@ import type { FeedHandlers, RelayDataSource } from '../../src-renderer/data/rela
 import { RelayStore } from '../../src-renderer/model/relay-store.js'
 import { App } from '../../src-renderer/ui/App.js'
 import './dom.js'
-import { NOW, peer, pipe, snapshot, snapshotMessage, statsOf } from './fixtures.js'
+import { NOW, device, peer, pipe, recentDevice, snapshot, snapshotMessage, statsOf } from './fixtures.js'
 import type { DesktopBridge } from '../../shared/ipc-schema.js'
 import { ScriptedDesktop } from '../desktop/ui/scripted-desktop.js'
 
@@ -75,6 +75,9 @@ describe('dashboard app', () => {
     const overview = screen.getByRole('tab', { name: 'Overview' })
     overview.focus()
     fireEvent.keyDown(overview, { key: 'ArrowRight' })
+    const devicesTab = screen.getByRole('tab', { name: 'Devices 0' })
+    expect(devicesTab.getAttribute('aria-selected')).toBe('true')
+    fireEvent.keyDown(devicesTab, { key: 'ArrowRight' })
     const peersTab = screen.getByRole('tab', { name: 'Peers 2' })
     expect(peersTab.getAttribute('aria-selected')).toBe('true')
     expect(document.activeElement).toBe(peersTab)
@@ -84,6 +87,22 @@ describe('dashboard app', () => {
     expect(screen.getByRole('tab', { name: 'Events' }).getAttribute('aria-selected')).toBe('true')
     fireEvent.keyDown(document.activeElement!, { key: 'ArrowRight' })
     expect(overview.getAttribute('aria-selected')).toBe('true')
+  })
+
+  it('shows the devices and the recently seen ones from the feed in the Devices tab, and follows a device leaving', () => {
+    const source = renderApp()
+    source.push(
+      snapshotMessage({
+        peers: [peer('alice', { address: '192.168.1.31', deviceName: 'anna-laptop' })],
+        devices: [device('192.168.1.31', { name: 'anna-laptop', peers: ['alice'] })],
+        history: { enabled: true, devices: [recentDevice('192.168.1.50', { name: 'bob-phone' })] },
+      }),
+    )
+    fireEvent.click(screen.getByRole('tab', { name: 'Devices 1' }))
+    expect(screen.getByRole('treegrid', { name: 'Devices connected' }).textContent).toContain('anna-laptop')
+    expect(screen.getByRole('treegrid', { name: 'Devices seen recently' }).textContent).toContain('bob-phone')
+    source.push({ type: 'update', stats: statsOf(snapshot()), devices: { upserted: [], removed: ['192.168.1.31'] } })
+    expect(screen.getByText('No device is connected.')).toBeTruthy()
   })
 
   it('applies updates as they arrive: a peer that leaves disappears', () => {

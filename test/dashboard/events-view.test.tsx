@@ -24,6 +24,13 @@ describe('event log', () => {
     expect(screen.getByText('6 of the latest 6')).toBeTruthy()
   })
 
+  it('names the device an event came from, where a name was known', () => {
+    render(<EventsView events={[event('peer-connect', { peerId: 'k3f9', address: '192.168.1.31', deviceName: 'anna-laptop' })]} missed={0} />)
+    const cells = within(screen.getAllByRole('row')[1]!).getAllByRole('cell').map(cell => cell.textContent)
+    expect(cells[2]).toBe('k3f9anna-laptop')
+    expect(cells[6]).toBe('from anna-laptop (192.168.1.31)')
+  })
+
   it('filters by category and by text', async () => {
     render(<EventsView events={events} missed={0} />)
     fireEvent.click(screen.getByLabelText('Refusals'))

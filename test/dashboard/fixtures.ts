@@ -1,6 +1,6 @@
 /** Synthetic pieces of the live model for the dashboard's tests. */
 import { MONITOR_PROTOCOL, type MonitorSnapshotMessage, type MonitorStats } from '../../shared/monitoring.js'
-import { advertisingOff, type PeerView, type PipeView, type RelayEvent, type RelaySnapshot } from '../../shared/relay-model.js'
+import { advertisingOff, type DeviceView, type PeerView, type PipeView, type RecentDeviceView, type RelayEvent, type RelaySnapshot } from '../../shared/relay-model.js'
 import { DEFAULT_LIMITS } from '../../shared/limits.js'
 
 export const NOW = Date.UTC(2025, 0, 15, 12, 0, 0)
@@ -89,4 +89,12 @@ export const snapshotMessage = (overrides: Partial<RelaySnapshot> = {}): Monitor
 
 export function statsOf({ takenAt, listening, urls, counts, totals, rates }: RelaySnapshot): MonitorStats {
   return { takenAt, listening, urls, counts, totals, rates }
+}
+
+export function device(address: string, overrides: Partial<DeviceView> = {}): DeviceView {
+  return { address, peers: [], documents: 0, pipesLive: 0, bytes: 0, bytesPerSecond: 0, connectedSince: NOW - 60_000, ...overrides }
+}
+
+export function recentDevice(address: string, overrides: Partial<RecentDeviceView> = {}): RecentDeviceView {
+  return { address, firstSeen: NOW - 86_400_000, lastSeen: NOW - 3_600_000, documents: 0, bytes: 0, peers: [], ...overrides }
 }

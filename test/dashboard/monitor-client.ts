@@ -68,9 +68,14 @@ export interface HttpReply {
 }
 
 /** A plain HTTP request, with any Host header (fetch will not send a forged one). */
-export function httpRequest(port: number, options: { method?: string; path?: string; headers?: http.OutgoingHttpHeaders; body?: string } = {}): Promise<HttpReply> {
+/** `localAddress`: the loopback address to send from (127.0.0.2, ...), so one machine can act as several devices. */
+export function httpRequest(
+  port: number,
+  options: { method?: string; path?: string; headers?: http.OutgoingHttpHeaders; body?: string; localAddress?: string } = {},
+): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers }, res => {
+    const { method = 'GET', path = '/', headers, localAddress } = options
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, localAddress }, res => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (body += chunk))

@@ -60,6 +60,14 @@ describe('peers view', () => {
     expect(firstCells()).toEqual(['c', 'b', 'a'])
   })
 
+  it('names the device a peer connects from beside its address, and finds it by that name', async () => {
+    renderPeers([peer('k3f9', { address: '192.168.1.31', deviceName: 'anna-laptop', connectedSince: NOW - 1_000 }), peer('x7', { address: '192.168.1.40' })])
+    expect(screen.getAllByRole('row').slice(1).map(row => within(row).getAllByRole('cell')[1]!.textContent)).toEqual(['anna-laptop192.168.1.31', '192.168.1.40'])
+    fireEvent.change(screen.getByLabelText('Filter peers'), { target: { value: 'anna' } })
+    await screen.findByText('1 of 2 peers')
+    expect(firstCells()).toEqual(['k3f9'])
+  })
+
   it('marks a peer whose id another device also uses', () => {
     renderPeers([peer('twin', { collision: { since: NOW, refused: 3, otherAddress: '10.9.9.9' } })])
     expect(screen.getByText('collision').getAttribute('title')).toMatch(/10\.9\.9\.9.*3 refused/)

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { DocumentsView } from '../../src-renderer/ui/views/DocumentsView.js'
 import { PipesView } from '../../src-renderer/ui/views/PipesView.js'
 import './dom.js'
-import { NOW, pipe } from './fixtures.js'
+import { NOW, peer, pipe } from './fixtures.js'
 
 const byId = <T extends { id: string | number }>(items: T[]) => new Map<T['id'], T>(items.map(item => [item.id, item]))
 const rowTexts = () => screen.getAllByRole('row').slice(1).map(row => within(row).getAllByRole('cell').map(cell => cell.textContent))
@@ -17,7 +17,7 @@ describe('pipes view', () => {
   ])
 
   it('shows both peers, the document, the state, bytes and messages each way, the rate and the age; newest first', () => {
-    render(<PipesView pipes={pipes} now={NOW} onClose={vi.fn()} />)
+    render(<PipesView pipes={pipes} peers={new Map()} now={NOW} onClose={vi.fn()} />)
     expect(rowTexts()).toEqual([
       ['notes', 'erin', 'bob', 'live · slowed', '0 B · 0 msg', '0 B · 0 msg', '0 B/s / 0 B/s', '1 s', 'Close'],
       ['todo', 'carol', 'dave', 'waiting', '0 B · 0 msg', '0 B · 0 msg', '0 B/s / 0 B/s', '5 s', 'Close'],
@@ -27,7 +27,7 @@ describe('pipes view', () => {
   })
 
   it('filters by state and by peer or document', async () => {
-    render(<PipesView pipes={pipes} now={NOW} onClose={vi.fn()} />)
+    render(<PipesView pipes={pipes} peers={new Map()} now={NOW} onClose={vi.fn()} />)
     fireEvent.click(screen.getByLabelText('Waiting'))
     expect(rowTexts().map(cells => cells[1])).toEqual(['carol'])
     fireEvent.click(screen.getByLabelText('Live'))
@@ -38,16 +38,23 @@ describe('pipes view', () => {
   })
 
   it('sorts by rate', () => {
-    render(<PipesView pipes={pipes} now={NOW} onClose={vi.fn()} />)
+    render(<PipesView pipes={pipes} peers={new Map()} now={NOW} onClose={vi.fn()} />)
     const header = screen.getByRole('columnheader', { name: /Rate/ })
     fireEvent.click(within(header).getByRole('button'))
     fireEvent.click(within(header).getByRole('button'))
     expect(rowTexts()[0]![1]).toBe('alice')
   })
 
+  it('names the devices the peers connect from, where a name is known', () => {
+    const peers = new Map([['erin', peer('erin', { deviceName: 'erin-tablet' })]])
+    render(<PipesView pipes={pipes} peers={peers} now={NOW} onClose={vi.fn()} />)
+    expect(rowTexts()[0]!.slice(1, 3)).toEqual(['erinerin-tablet', 'bob'])
+    expect(screen.getByTitle('erin on erin-tablet')).toBeTruthy()
+  })
+
   it('asks to close the pipe of the row whose button was pressed', () => {
     const onClose = vi.fn()
-    render(<PipesView pipes={pipes} now={NOW} onClose={onClose} />)
+    render(<PipesView pipes={pipes} peers={new Map()} now={NOW} onClose={onClose} />)
     fireEvent.click(screen.getByRole('button', { name: 'Close pipe 2 between carol and dave' }))
     expect(onClose).toHaveBeenCalledWith(expect.objectContaining({ id: 2 }))
   })

@@ -98,8 +98,8 @@ describe('desktop app: start-up', () => {
     expect(protocol.privileged).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true } }])
     expect((await fetchHealth(port)).status).toBe('ok')
 
-    expect(tray().image).toEqual({ path: path.join(app.appPath, 'assets/tray/tray-running.png') })
-    expect(tray().tooltip).toBe('Switchboard: running on port ' + port + ', 0 peers connected')
+    expect(tray().image).toEqual({ path: path.join(app.appPath, 'assets/tray/tray-idle.png') })
+    expect(tray().tooltip).toBe('Switchboard: no devices')
     expect(tray().menu!.template[0]).toEqual({ label: `Running on port ${port}`, enabled: false })
 
     expect(BrowserWindow.instances).toHaveLength(1)
@@ -174,7 +174,7 @@ describe('desktop app: the window', () => {
     expect(statuses()).toContainEqual({ phase: 'starting', port: newPort, restart: ['port'] })
     expect((await fetchHealth(newPort)).status).toBe('ok')
     await closeServer(await listenOn(port))
-    expect(tray().tooltip).toContain(`port ${newPort}`)
+    expect(tray().menu!.template[0]).toEqual({ label: `Running on port ${newPort}`, enabled: false })
     expect(window().webContents.messages('settings:changed')).toMatchObject([{ port: newPort }])
     expect(log()).toContain('settings changed: port')
   })
@@ -242,12 +242,12 @@ describe('desktop app: the window', () => {
     const busy = await listenOn(port)
     try {
       await launch()
-      expect(tray().image).toEqual({ path: path.join(app.appPath, 'assets/tray/tray-error.png') })
+      expect(tray().image).toEqual({ path: path.join(app.appPath, 'assets/tray/tray-problem.png') })
       expect(tray().tooltip).toContain(`Port ${port} is in use by another program`)
       expect(await ipcMain.invoke('relay:status', page())).toMatchObject({ value: { phase: 'error', port } })
       const newPort = await freePort()
       await ipcMain.invoke('settings:update', page(), { port: newPort })
-      await eventually(() => tray().image !== undefined && (tray().image as { path: string }).path.endsWith('tray-running.png'), 5_000, 'running again')
+      await eventually(() => tray().image !== undefined && (tray().image as { path: string }).path.endsWith('tray-idle.png'), 5_000, 'running again')
       expect(statuses().map(status => status.phase)).toEqual(['starting', 'running'])
     } finally {
       await closeServer(busy)
@@ -262,7 +262,7 @@ describe('desktop app: the tray', () => {
     await eventually(() => (tray().image as { path: string }).path.endsWith('tray-paused.png'), 5_000, 'paused icon')
     await expect(fetchHealth(port)).rejects.toThrow()
     tray().click('Resume Relay')
-    await eventually(() => (tray().image as { path: string }).path.endsWith('tray-running.png'), 5_000, 'running icon')
+    await eventually(() => (tray().image as { path: string }).path.endsWith('tray-idle.png'), 5_000, 'idle icon')
     expect((await fetchHealth(port)).status).toBe('ok')
   })
 

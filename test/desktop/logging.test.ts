@@ -52,7 +52,7 @@ describe('log file', () => {
 
 describe('what the app logs', () => {
   test('the relay\'s life in one line per change, never a line per peer', () => {
-    expect(describeStatus({ phase: 'running', port: 8080, urls: ['ws://localhost:8080', 'ws://10.0.0.2:8080'], peers: 3 })).toBe('relay running: ws://localhost:8080, ws://10.0.0.2:8080')
+    expect(describeStatus({ phase: 'running', port: 8080, urls: ['ws://localhost:8080', 'ws://10.0.0.2:8080'], peers: 3, devices: ['anna-laptop'], syncing: true })).toBe('relay running: ws://localhost:8080, ws://10.0.0.2:8080')
     expect(describeStatus({ phase: 'error', port: 8080, message: 'Port 8080 is in use' })).toBe('relay not running: Port 8080 is in use')
     expect(describeStatus({ phase: 'starting', port: 9000, restart: ['port'] })).toBe('relay restarting on port 9000 (port changed)')
   })

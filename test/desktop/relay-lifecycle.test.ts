@@ -41,24 +41,36 @@ describe('relay lifecycle', () => {
     const lifecycle = new RelayLifecycle(options(port), { startDiscovery: discovery.start })
     const { statuses } = track(lifecycle)
     await lifecycle.start()
-    expect(statuses).toEqual([{ phase: 'running', port, urls: [`ws://127.0.0.1:${port}`], peers: 0 }])
+    expect(statuses).toEqual([{ phase: 'running', port, urls: [`ws://127.0.0.1:${port}`], peers: 0, devices: [], syncing: false }])
     expect((await fetchHealth(port)).status).toBe('ok')
     expect(discovery.started).toHaveLength(1)
     expect(discovery.started[0]!.relay).toBe(lifecycle.relay)
   })
 
-  test('the peer count in the status follows joins and leaves', async () => {
+  test('the status follows who is connected and whether data flows: devices by address until named, syncing while a pipe carries bytes', async () => {
     const port = await freePort()
     const lifecycle = new RelayLifecycle(options(port), { startDiscovery: new RecordingDiscovery().start })
-    const { statuses } = track(lifecycle)
+    track(lifecycle)
     await lifecycle.start()
-    const alice = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/alice')
-    const bob = await openPeer(`ws://127.0.0.1:${port}`, '/introduction/bob')
-    sockets.push(alice.socket, bob.socket)
-    await eventually(() => lifecycle.status.phase === 'running' && lifecycle.status.peers === 2, 5_000, 'two peers')
-    alice.socket.close()
-    await eventually(() => lifecycle.status.phase === 'running' && lifecycle.status.peers === 1, 5_000, 'one peer')
-    expect(statuses.map(status => (status.phase === 'running' ? status.peers : status.phase))).toEqual([0, 1, 2, 1])
+    const base = `ws://127.0.0.1:${port}`
+    const peers = await Promise.all(['/introduction/alice', '/introduction/bob', '/connection/alice/bob/doc', '/connection/bob/alice/doc'].map(path => openPeer(base, path)))
+    sockets.push(...peers.map(peer => peer.socket))
+    const running = () => (lifecycle.status.phase === 'running' ? lifecycle.status : undefined)
+    await eventually(() => running()?.peers === 2, 5_000, 'two peers')
+    // Both peers come from this machine: one device, shown by its address while it has no name.
+    expect(running()).toMatchObject({ devices: ['127.0.0.1'], syncing: false })
+    const [, , fromAlice, toBob] = peers
+    const sending = setInterval(() => fromAlice!.send(Buffer.alloc(1_000)), 50)
+    try {
+      await eventually(() => running()?.syncing === true, 10_000, 'syncing')
+      expect(toBob!.received.length).toBeGreaterThan(0)
+    } finally {
+      clearInterval(sending)
+    }
+    await eventually(() => running()?.syncing === false, 10_000, 'idle again')
+    for (const peer of peers) peer.socket.close()
+    await eventually(() => running()?.peers === 0, 5_000, 'nobody')
+    expect(running()).toMatchObject({ devices: [], syncing: false })
   })
 
   test('pause sends the goodbyes, closes the relay and frees the port; resume starts a new relay on it', async () => {
@@ -265,7 +277,7 @@ describe('relay lifecycle', () => {
     const { statuses } = track(lifecycle)
     await lifecycle.start()
     await expect(lifecycle.reconfigure(options(await freePort(), { limits: { holdPauseBytes: 10, maxHeldBytes: 5 } }))).rejects.toThrow(/holdPauseBytes/)
-    expect(statuses).toEqual([{ phase: 'running', port, urls: [`ws://127.0.0.1:${port}`], peers: 0 }])
+    expect(statuses).toEqual([{ phase: 'running', port, urls: [`ws://127.0.0.1:${port}`], peers: 0, devices: [], syncing: false }])
     expect(lifecycle.relay!.snapshot().limits.maxHeldBytes).not.toBe(5)
     expect((await fetchHealth(port)).status).toBe('ok')
   })

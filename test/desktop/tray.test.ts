@@ -2,22 +2,25 @@
  * The tray as a pure function of the relay's status (icon, tooltip, menu), and the controller that
  * touches the native tray only when that function's result changes.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Menu, MenuItemConstructorOptions, NativeImage } from 'electron'
 import { describe, expect, test } from 'vitest'
 import type { RelayStatus } from '../../shared/ipc-schema.js'
 import { TrayController, menuTemplate } from '../../src-main/desktop/tray/tray-controller.js'
 import { trayIconFile } from '../../src-main/desktop/tray/tray-icons.js'
-import { shareableUrl, trayModel, type TrayAction, type TrayMenuEntry } from '../../src-main/desktop/tray/tray-model.js'
+import { MENU_DEVICES, TRAY_ICON_STATES, shareableUrl, trayModel, type TrayAction, type TrayMenuEntry } from '../../src-main/desktop/tray/tray-model.js'
 import { REPO_ROOT } from './fake-electron.js'
 
-const running = (peers: number): RelayStatus => ({
+const running = (devices: string[], syncing = false): RelayStatus => ({
   phase: 'running',
   port: 8080,
   urls: ['ws://localhost:8080', 'ws://192.168.1.20:8080', 'ws://10.0.0.5:8080'],
-  peers,
+  peers: devices.length,
+  devices,
+  syncing,
 })
+const THREE = ['anna-laptop', 'bob-phone', '192.168.1.31']
 const busy: RelayStatus = { phase: 'error', port: 8080, message: 'Port 8080 is in use by another program; choose another port in Settings.' }
 
 /** The menu as lines a person would read: "label", "[x] label", "(disabled) label", "---". */
@@ -37,12 +40,16 @@ function readMenu(menu: TrayMenuEntry[]): string[] {
 }
 
 describe('tray model', () => {
-  test('running: green icon, peers in the tooltip, the LAN address to copy, pause', () => {
-    const model = trayModel({ status: running(3), startAtLogin: true })
-    expect(model.icon).toBe('running')
-    expect(model.tooltip).toBe('Switchboard: running on port 8080, 3 peers connected')
+  test('running and syncing: the active icon, devices by name and "syncing" in the tooltip and menu, the LAN address to copy', () => {
+    const model = trayModel({ status: running(THREE, true), startAtLogin: true })
+    expect(model.icon).toBe('active')
+    expect(model.tooltip).toBe('Switchboard: 3 devices · syncing (anna-laptop, bob-phone, 192.168.1.31)')
     expect(readMenu(model.menu)).toEqual([
       '(status) Running on port 8080',
+      '(status) 3 devices · syncing',
+      '(status)   anna-laptop',
+      '(status)   bob-phone',
+      '(status)   192.168.1.31',
       '---',
       'Open Dashboard',
       'Copy Relay Address (ws://192.168.1.20:8080)',
@@ -53,7 +60,27 @@ describe('tray model', () => {
       '---',
       'Quit Switchboard',
     ])
-    expect(trayModel({ status: running(1), startAtLogin: true }).tooltip).toBe('Switchboard: running on port 8080, 1 peer connected')
+  })
+
+  test('running with nothing flowing: the idle icon and "idle"; nobody connected: "no devices"', () => {
+    const idle = trayModel({ status: running(['anna-laptop']), startAtLogin: false })
+    expect(idle.icon).toBe('idle')
+    expect(idle.tooltip).toBe('Switchboard: 1 device · idle (anna-laptop)')
+    expect(readMenu(idle.menu).slice(0, 3)).toEqual(['(status) Running on port 8080', '(status) 1 device · idle', '(status)   anna-laptop'])
+    const empty = trayModel({ status: running([]), startAtLogin: false })
+    expect(empty.icon).toBe('idle')
+    expect(empty.tooltip).toBe('Switchboard: no devices')
+    expect(readMenu(empty.menu).slice(0, 3)).toEqual(['(status) Running on port 8080', '(status) no devices', '---'])
+  })
+
+  test('many devices: the menu names the first eight and counts the rest; the tooltip stays within 127 characters', () => {
+    const many = Array.from({ length: 30 }, (_, i) => `device-${String(i).padStart(2, '0')}.local`)
+    const model = trayModel({ status: running(many, true), startAtLogin: false })
+    const lines = readMenu(model.menu)
+    expect(lines.filter(line => line.startsWith('(status)   device-'))).toHaveLength(MENU_DEVICES)
+    expect(lines).toContain('(status)   +22 more')
+    expect(model.tooltip).toHaveLength(127)
+    expect(model.tooltip.startsWith('Switchboard: 30 devices · syncing (device-00.local, ')).toBe(true)
   })
 
   test('paused: paused icon, resume, nothing to copy', () => {
@@ -74,9 +101,9 @@ describe('tray model', () => {
     ])
   })
 
-  test('error (a busy port): error icon, the reason in the status line and tooltip, try again', () => {
+  test('error (a busy port): the problem icon, the reason in the status line and tooltip, try again', () => {
     const model = trayModel({ status: busy, startAtLogin: false })
-    expect(model.icon).toBe('error')
+    expect(model.icon).toBe('problem')
     expect(model.tooltip).toBe('Switchboard: not running. Port 8080 is in use by another program; choose another port in Settings.')
     expect(readMenu(model.menu).slice(0, 6)).toEqual([
       '(status) Not running: Port 8080 is in use by another program; choose another port in Settings.',
@@ -116,7 +143,7 @@ describe('tray model', () => {
   })
 
   test('the same input gives the same model: the menu depends on nothing but its arguments', () => {
-    expect(trayModel({ status: running(2), startAtLogin: false })).toEqual(trayModel({ status: running(2), startAtLogin: false }))
+    expect(trayModel({ status: running(THREE), startAtLogin: false })).toEqual(trayModel({ status: running(THREE), startAtLogin: false }))
   })
 })
 
@@ -141,31 +168,37 @@ describe('tray controller', () => {
     return { tray, calls, actions, template: () => lastTemplate }
   }
 
-  test('peers coming and going change the tooltip only; the menu is rebuilt on state changes only', () => {
+  test('the same status changes nothing; traffic starting swaps icon, tooltip and activity line; devices coming and going rebuild the menu', () => {
     const { tray, calls } = controller()
-    tray.update({ status: running(0), startAtLogin: false })
-    expect(calls).toEqual({ setImage: ['running'], setToolTip: ['Switchboard: running on port 8080, 0 peers connected'], setContextMenu: 1 })
-    tray.update({ status: running(1), startAtLogin: false })
-    tray.update({ status: running(2), startAtLogin: false })
-    tray.update({ status: running(2), startAtLogin: false })
-    expect(calls.setContextMenu).toBe(1)
-    expect(calls.setImage).toEqual(['running'])
-    expect(calls.setToolTip).toHaveLength(3)
-
-    tray.update({ status: running(2), startAtLogin: true })
+    tray.update({ status: running(['anna-laptop']), startAtLogin: false })
+    expect(calls).toEqual({ setImage: ['idle'], setToolTip: ['Switchboard: 1 device · idle (anna-laptop)'], setContextMenu: 1 })
+    tray.update({ status: running(['anna-laptop']), startAtLogin: false })
+    expect(calls.setToolTip).toHaveLength(1)
+    tray.update({ status: running(['anna-laptop'], true), startAtLogin: false })
+    tray.update({ status: running(['anna-laptop'], true), startAtLogin: false })
+    expect(calls.setImage).toEqual(['idle', 'active'])
+    expect(calls.setToolTip.at(-1)).toBe('Switchboard: 1 device · syncing (anna-laptop)')
+    // The menu's activity line changed with it.
     expect(calls.setContextMenu).toBe(2)
+
+    tray.update({ status: running(['anna-laptop', 'bob-phone'], true), startAtLogin: false })
+    expect(calls.setContextMenu).toBe(3)
+    expect(calls.setImage).toEqual(['idle', 'active'])
+    tray.update({ status: running(['anna-laptop', 'bob-phone'], true), startAtLogin: true })
+    expect(calls.setContextMenu).toBe(4)
     tray.update({ status: { phase: 'paused' }, startAtLogin: true })
     tray.update({ status: busy, startAtLogin: true })
-    expect(calls.setImage).toEqual(['running', 'paused', 'error'])
-    expect(calls.setContextMenu).toBe(4)
+    expect(calls.setImage).toEqual(['idle', 'active', 'paused', 'problem'])
+    expect(calls.setContextMenu).toBe(6)
   })
 
   test('menu items carry their labels, states and actions into Electron\'s template', () => {
     const { tray, actions, template } = controller()
-    tray.update({ status: running(0), startAtLogin: true })
+    tray.update({ status: running([]), startAtLogin: true })
     const items = template()
     expect(items[0]).toEqual({ label: 'Running on port 8080', enabled: false })
-    expect(items[1]).toEqual({ type: 'separator' })
+    expect(items[1]).toEqual({ label: 'no devices', enabled: false })
+    expect(items[2]).toEqual({ type: 'separator' })
     const startAtLogin = items.find(item => item.label === 'Start at Login')!
     expect(startAtLogin).toMatchObject({ type: 'checkbox', checked: true })
     for (const item of items) (item.click as (() => void) | undefined)?.()
@@ -181,13 +214,21 @@ describe('tray controller', () => {
 describe('tray icons', () => {
   test('every state has its icon file on every platform: template PNGs on macOS (with @2x), .ico on Windows, PNG on Linux', () => {
     const dir = path.join(REPO_ROOT, 'assets/tray')
-    for (const state of ['running', 'paused', 'error'] as const) {
+    for (const state of TRAY_ICON_STATES) {
       const mac = trayIconFile(dir, state, 'darwin')
       expect(path.basename(mac)).toBe(`tray-${state}Template.png`)
       expect(existsSync(mac) && existsSync(mac.replace('.png', '@2x.png'))).toBe(true)
       expect(path.basename(trayIconFile(dir, state, 'win32'))).toBe(`tray-${state}.ico`)
       expect(existsSync(trayIconFile(dir, state, 'win32'))).toBe(true)
       expect(existsSync(trayIconFile(dir, state, 'linux'))).toBe(true)
+    }
+  })
+
+  test('the four states look different on every platform', () => {
+    const dir = path.join(REPO_ROOT, 'assets/tray')
+    for (const platform of ['darwin', 'win32', 'linux'] as const) {
+      const images = TRAY_ICON_STATES.map(state => readFileSync(trayIconFile(dir, state, platform)).toString('base64'))
+      expect(new Set(images).size).toBe(TRAY_ICON_STATES.length)
     }
   })
 })

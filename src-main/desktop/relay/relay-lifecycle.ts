@@ -8,13 +8,14 @@ import { EventEmitter } from 'node:events'
 import { isDeepStrictEqual } from 'node:util'
 import type { RelayStatus } from '../../../shared/ipc-schema.js'
 import { restartNeeded, type RelayNodeOptions } from '../../../shared/relay-node-options.js'
-import type { AdvertisingView, RelayEvent } from '../../../shared/relay-model.js'
+import type { AdvertisingView } from '../../../shared/relay-model.js'
 import type { MonitorPublisher } from '../../monitoring/monitor-publisher.js'
 import { checkNodeOptions } from '../../node/check-options.js'
 import { ListenFailure } from '../../node/listen-failure.js'
 import { RelayNode, type NodeProblem, type RelayNodeHooks } from '../../node/relay-node.js'
 import type { ListeningAddress, RelayServer } from '../../relay/relay-server.js'
 import { listenProblem } from './listen-problem.js'
+import { ACTIVITY_SAMPLE_MS, relayActivity } from './relay-activity.js'
 
 export interface LifecycleEvents {
   status: [RelayStatus]
@@ -31,19 +32,13 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
   /** Every start, stop and change runs after the previous one finished: clicks and setting changes can come at any time. */
   private queue: Promise<void> = Promise.resolve()
   private quitting = false
-  /** The engine whose joins and leaves the tray counts. */
-  private watched: RelayServer | undefined
+  /** Reads who is connected and whether data flows, once a second while running, for the tray. */
+  private activityTimer: NodeJS.Timeout | undefined
 
   constructor(options: RelayNodeOptions, hooks: RelayNodeHooks = {}) {
     super()
     this.node = new RelayNode(options, hooks)
-    this.node.on('engine', relay => {
-      // A new address replaces the engine without a pause: the closed one must not keep this listener.
-      this.watched?.off('event', this.onRelayEvent)
-      this.watched = relay
-      relay.on('event', this.onRelayEvent)
-      this.emit('relay', relay)
-    })
+    this.node.on('engine', relay => this.emit('relay', relay))
     this.node.on('advertising', view => this.emit('advertising', view))
     this.node.on('problem', problem => this.emit('problem', problemWords(problem)))
     this.current = { phase: 'starting', port: options.port }
@@ -132,22 +127,23 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
 
   private async stopNow(after: RelayStatus): Promise<void> {
     // The peers the shutdown disconnects are not news for the tray.
-    this.node.relay?.off('event', this.onRelayEvent)
+    clearInterval(this.activityTimer)
     await this.node.stop()
     this.setStatus(after)
   }
 
   private setRunning(address: ListeningAddress): void {
-    this.setStatus({ phase: 'running', port: address.port, urls: address.urls, peers: this.node.relay!.health().counts.peers })
+    this.setStatus({ phase: 'running', port: address.port, urls: address.urls, ...relayActivity(this.node.relay!.snapshot()) })
+    clearInterval(this.activityTimer)
+    // Polled rather than driven by events: "syncing" is a rate, which changes without any event,
+    // and a crowd joining at once costs one read a second instead of one per join.
+    this.activityTimer = setInterval(() => this.sampleActivity(), ACTIVITY_SAMPLE_MS).unref()
   }
 
-  /** Only joins and leaves change what the tray shows. */
-  private readonly onRelayEvent = (event: RelayEvent): void => {
-    if (event.kind !== 'peer-connect' && event.kind !== 'peer-disconnect') return
+  private sampleActivity(): void {
     const relay = this.node.relay
     if (this.current.phase !== 'running' || !relay) return
-    const peers = relay.health().counts.peers
-    if (peers !== this.current.peers) this.setStatus({ ...this.current, peers })
+    this.setStatus({ ...this.current, ...relayActivity(relay.snapshot()) })
   }
 
   private setStatus(status: RelayStatus): void {

@@ -5,7 +5,9 @@
  */
 import type { RelayStatus } from '../../../shared/ipc-schema.js'
 
-export type TrayIconState = 'running' | 'paused' | 'error'
+/** Idle: running, nothing flowing; active: data flowing through a pipe; problem: not running because something failed. */
+export const TRAY_ICON_STATES = ['idle', 'active', 'paused', 'problem'] as const
+export type TrayIconState = (typeof TRAY_ICON_STATES)[number]
 
 export type TrayAction = 'open-dashboard' | 'copy-address' | 'pause' | 'resume' | 'toggle-start-at-login' | 'open-logs-folder' | 'quit'
 
@@ -28,11 +30,14 @@ export interface TrayInput {
 
 /** Windows cuts tray tooltips at 127 characters. */
 const MAX_TOOLTIP_LENGTH = 127
+/** Devices named in the menu; the rest are counted, so the menu never outgrows the screen. */
+export const MENU_DEVICES = 8
 
 export function trayModel({ status, startAtLogin }: TrayInput): TrayModel {
   const address = status.phase === 'running' ? shareableUrl(status.urls) : undefined
   const menu: TrayMenuEntry[] = [
     { type: 'status', label: statusLine(status) },
+    ...(status.phase === 'running' ? deviceLines(status.devices, status.syncing) : []),
     { type: 'separator' },
     { type: 'action', action: 'open-dashboard', label: 'Open Dashboard', enabled: true },
     { type: 'action', action: 'copy-address', label: address ? `Copy Relay Address (${address})` : 'Copy Relay Address', enabled: address !== undefined },
@@ -69,12 +74,31 @@ function statusLine(status: RelayStatus): string {
 function tooltipDetail(status: RelayStatus): string {
   switch (status.phase) {
     case 'running':
-      return `running on port ${status.port}, ${status.peers} ${status.peers === 1 ? 'peer' : 'peers'} connected`
+      return `${activityLine(status.devices.length, status.syncing)}${namesAfter(status.devices)}`
     case 'error':
       return `not running. ${status.message}`
     default:
       return statusLine(status).toLowerCase()
   }
+}
+
+/** "3 devices · syncing", "1 device · idle", "no devices". */
+export function activityLine(devices: number, syncing: boolean): string {
+  if (devices === 0) return 'no devices'
+  return `${devices} ${devices === 1 ? 'device' : 'devices'} · ${syncing ? 'syncing' : 'idle'}`
+}
+
+/** The tooltip names as many devices as fit; truncate() marks the cut. */
+const namesAfter = (devices: readonly string[]) => (devices.length === 0 ? '' : ` (${devices.join(', ')})`)
+
+function deviceLines(devices: readonly string[], syncing: boolean): TrayMenuEntry[] {
+  const named = devices.slice(0, MENU_DEVICES).map((label): TrayMenuEntry => ({ type: 'status', label: `  ${label}` }))
+  const more = devices.length - MENU_DEVICES
+  return [
+    { type: 'status', label: activityLine(devices.length, syncing) },
+    ...named,
+    ...(more > 0 ? [{ type: 'status' as const, label: `  +${more} more` }] : []),
+  ]
 }
 
 function runControl(status: RelayStatus): TrayMenuEntry {
@@ -92,8 +116,8 @@ function runControl(status: RelayStatus): TrayMenuEntry {
 }
 
 function iconState(status: RelayStatus): TrayIconState {
-  if (status.phase === 'running') return 'running'
-  if (status.phase === 'error') return 'error'
+  if (status.phase === 'running') return status.syncing ? 'active' : 'idle'
+  if (status.phase === 'error') return 'problem'
   return 'paused'
 }
 

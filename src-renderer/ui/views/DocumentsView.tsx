@@ -42,6 +42,7 @@ const COLUMNS: Column<DocumentRow>[] = [
     id: 'peers',
     header: 'Peers',
     width: 'minmax(12rem, 2fr)',
+    optional: true,
     compare: byPeers,
     cell: ({ document }) => {
       const shown = document.peers.slice(0, PEERS_SHOWN).join(', ')
@@ -54,8 +55,8 @@ const COLUMNS: Column<DocumentRow>[] = [
       )
     },
   },
-  { id: 'live', header: 'Live pipes', width: '8.5rem', align: 'end', compare: byLive, cell: ({ traffic }) => formatCount(traffic.livePipes) },
-  { id: 'waiting', header: 'Waiting', width: '7rem', align: 'end', compare: byWaiting, cell: ({ traffic }) => formatCount(traffic.waitingPipes) },
+  { id: 'live', header: 'Live pipes', width: '8.5rem', optional: true, align: 'end', compare: byLive, cell: ({ traffic }) => formatCount(traffic.livePipes) },
+  { id: 'waiting', header: 'Waiting', width: '7rem', optional: true, align: 'end', compare: byWaiting, cell: ({ traffic }) => formatCount(traffic.waitingPipes) },
   TRAFFIC_COLUMN,
 ]
 

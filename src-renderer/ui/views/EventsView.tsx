@@ -5,6 +5,7 @@ import { ListView } from '../components/ListView.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
 import { formatClock, formatCount, formatDateTime } from '../format.js'
+import { PeerOnDevice } from './device-label.js'
 
 type Category = 'all' | 'peers' | 'introductions' | 'pipes' | 'refusals'
 
@@ -56,22 +57,24 @@ const COLUMNS: Column<RelayEvent>[] = [
     width: '9rem',
     cell: event => <span className={`badge ${CATEGORY_OF[event.kind]}`}>{LABEL[event.kind]}</span>,
   },
-  { id: 'peer', header: 'Peer', width: 'minmax(7rem, 1fr)', cell: event => <span className="id">{event.peerId ?? ''}</span> },
-  { id: 'other', header: 'Other peer', width: 'minmax(7rem, 1fr)', cell: event => <span className="id">{event.otherPeerId ?? ''}</span> },
+  { id: 'peer', header: 'Peer', width: 'minmax(7rem, 1fr)', cell: event => (event.peerId ? <PeerOnDevice id={event.peerId} deviceName={event.deviceName} /> : '') },
+  { id: 'other', header: 'Other peer', width: 'minmax(7rem, 1fr)', optional: true, cell: event => <span className="id">{event.otherPeerId ?? ''}</span> },
   {
     id: 'documents',
     header: 'Documents',
     width: 'minmax(7rem, 1fr)',
+    optional: true,
     cell: event => <span className="id" title={event.documentIds?.slice(0, 20).join('\n')}>{event.documentIds?.join(', ') ?? ''}</span>,
   },
-  { id: 'code', header: 'Code', width: '5.5rem', align: 'end', cell: event => closeCode(event) },
+  { id: 'code', header: 'Code', width: '5.5rem', optional: true, align: 'end', cell: event => closeCode(event) },
   {
     id: 'detail',
     header: 'Detail',
     width: 'minmax(12rem, 2.5fr)',
+    optional: true,
     cell: event => (
       <span className="id" title={event.reason}>
-        {[event.reason, event.address && `from ${event.address}`].filter(Boolean).join(' · ')}
+        {[event.reason, event.address && `from ${event.deviceName ? `${event.deviceName} (${event.address})` : event.address}`].filter(Boolean).join(' · ')}
       </span>
     ),
   },
@@ -92,7 +95,7 @@ export function EventsView({ events, missed }: { events: readonly RelayEvent[]; 
     return events.filter(
       event =>
         (category === 'all' || CATEGORY_OF[event.kind] === category) &&
-        (!match || match([event.peerId ?? '', event.otherPeerId ?? '', event.reason ?? '', event.address ?? '', ...(event.documentIds ?? [])])),
+        (!match || match([event.peerId ?? '', event.deviceName ?? '', event.otherPeerId ?? '', event.reason ?? '', event.address ?? '', ...(event.documentIds ?? [])])),
     )
   }, [events, category, deferredQuery])
   return (

@@ -6,6 +6,7 @@ import { ListView } from '../components/ListView.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
 import { formatCount, formatDateTime, formatDuration, shownOf } from '../format.js'
+import { DeviceName } from './device-label.js'
 import { TRAFFIC_COLUMN } from './traffic-column.js'
 
 interface PeerRow {
@@ -21,7 +22,7 @@ interface PeersViewProps {
 }
 
 const byId = (a: PeerRow, b: PeerRow) => compareText(a.peer.id, b.peer.id)
-const byAddress = (a: PeerRow, b: PeerRow) => compareText(a.peer.address, b.peer.address)
+const byDevice = (a: PeerRow, b: PeerRow) => compareText(a.peer.deviceName ?? a.peer.address, b.peer.deviceName ?? b.peer.address)
 const bySince = (a: PeerRow, b: PeerRow) => a.peer.connectedSince - b.peer.connectedSince
 const byDocuments = (a: PeerRow, b: PeerRow) => a.peer.documents.length - b.peer.documents.length
 const byPipes = (a: PeerRow, b: PeerRow) => a.traffic.livePipes + a.traffic.waitingPipes - (b.traffic.livePipes + b.traffic.waitingPipes)
@@ -34,7 +35,7 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
     const match = matcher(deferredQuery)
     const out: PeerRow[] = []
     for (const peer of peers.values()) {
-      if (!match || match([peer.id, peer.address, ...peer.documents])) out.push({ peer, traffic: traffic.get(peer.id) ?? NO_TRAFFIC })
+      if (!match || match([peer.id, peer.address, peer.deviceName ?? '', ...peer.documents])) out.push({ peer, traffic: traffic.get(peer.id) ?? NO_TRAFFIC })
     }
     return out
   }, [peers, traffic, deferredQuery])
@@ -57,11 +58,19 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
           </span>
         ),
       },
-      { id: 'address', header: 'Address', width: 'minmax(8rem, 1fr)', compare: byAddress, cell: ({ peer }) => peer.address },
+      {
+        id: 'address',
+        header: 'Device',
+        width: 'minmax(8rem, 1fr)',
+        optional: true,
+        compare: byDevice,
+        cell: ({ peer }) => <DeviceName device={{ address: peer.address, name: peer.deviceName }} />,
+      },
       {
         id: 'since',
         header: 'Connected',
         width: '8.5rem',
+        optional: true,
         align: 'end',
         compare: bySince,
         cell: ({ peer }) => <span title={formatDateTime(peer.connectedSince)}>{formatDuration(now - peer.connectedSince)}</span>,
@@ -70,6 +79,7 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
         id: 'documents',
         header: 'Documents',
         width: '9rem',
+        optional: true,
         align: 'end',
         compare: byDocuments,
         cell: ({ peer }) => <span title={peer.documents.slice(0, 20).join('\n')}>{formatCount(peer.documents.length)}</span>,
@@ -78,6 +88,7 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
         id: 'pipes',
         header: 'Pipes',
         width: '6rem',
+        optional: true,
         align: 'end',
         compare: byPipes,
         cell: ({ traffic }) => formatCount(traffic.livePipes + traffic.waitingPipes),
@@ -87,6 +98,7 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
         id: 'actions',
         header: 'Actions',
         width: '8.5rem',
+        optional: true,
         cell: ({ peer }) => (
           <button type="button" className="row-action" onClick={() => onDisconnect(peer)} aria-label={`Disconnect peer ${peer.id}`}>
             Disconnect
@@ -100,7 +112,7 @@ export function PeersView({ peers, pipes, now, onDisconnect }: PeersViewProps) {
   return (
     <ListView
       label="Peers"
-      filters={<SearchBox label="Filter peers" value={query} onChange={setQuery} placeholder="id, address or document" />}
+      filters={<SearchBox label="Filter peers" value={query} onChange={setQuery} placeholder="id, device or document" />}
       summary={shownOf(rows.length, peers.size, 'peer')}
     >
       <VirtualTable

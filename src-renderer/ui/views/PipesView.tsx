@@ -1,14 +1,17 @@
 import { useDeferredValue, useMemo, useState } from 'react'
-import type { PipeState, PipeView } from '../../../shared/relay-model.js'
+import type { PeerView, PipeState, PipeView } from '../../../shared/relay-model.js'
 import { ChoiceGroup } from '../components/ChoiceGroup.js'
 import { compareText } from '../compare-text.js'
 import { ListView } from '../components/ListView.js'
 import { SearchBox, matcher } from '../components/SearchBox.js'
 import { VirtualTable, type Column } from '../components/VirtualTable.js'
 import { formatBytes, formatCount, formatDateTime, formatDuration, formatRate, shownOf } from '../format.js'
+import { PeerOnDevice } from './device-label.js'
 
 interface PipesViewProps {
   pipes: ReadonlyMap<number, PipeView>
+  /** For the names of the devices the pipes' peers connect from. */
+  peers: ReadonlyMap<string, PeerView>
   now: number
   onClose(pipe: PipeView): void
 }
@@ -33,7 +36,7 @@ const byAge = (a: PipeView, b: PipeView) => b.openedAt - a.openedAt
 /** One direction of a pipe: bytes and messages. */
 const direction = (pipe: PipeView, side: 0 | 1) => `${formatBytes(pipe.bytes[side])} · ${formatCount(pipe.messages[side])} msg`
 
-export function PipesView({ pipes, now, onClose }: PipesViewProps) {
+export function PipesView({ pipes, peers, now, onClose }: PipesViewProps) {
   const [query, setQuery] = useState('')
   const [state, setState] = useState<StateFilter>('all')
   const deferredQuery = useDeferredValue(query)
@@ -49,12 +52,13 @@ export function PipesView({ pipes, now, onClose }: PipesViewProps) {
   const columns = useMemo<Column<PipeView>[]>(
     () => [
       { id: 'document', header: 'Document', width: 'minmax(8rem, 1.5fr)', compare: byDocument, cell: pipe => <span className="id" title={pipe.documentId}>{pipe.documentId}</span> },
-      { id: 'a', header: 'Peer A', width: 'minmax(7rem, 1fr)', compare: byFirst, cell: pipe => <span className="id" title={pipe.peers[0]}>{pipe.peers[0]}</span> },
-      { id: 'b', header: 'Peer B', width: 'minmax(7rem, 1fr)', compare: bySecond, cell: pipe => <span className="id" title={pipe.peers[1]}>{pipe.peers[1]}</span> },
+      { id: 'a', header: 'Peer A', width: 'minmax(7rem, 1fr)', compare: byFirst, cell: pipe => <PeerOnDevice id={pipe.peers[0]} deviceName={peers.get(pipe.peers[0])?.deviceName} /> },
+      { id: 'b', header: 'Peer B', width: 'minmax(7rem, 1fr)', compare: bySecond, cell: pipe => <PeerOnDevice id={pipe.peers[1]} deviceName={peers.get(pipe.peers[1])?.deviceName} /> },
       {
         id: 'state',
         header: 'State',
         width: '7.5rem',
+        optional: true,
         compare: byState,
         cell: pipe => (
           <span className={`badge ${pipe.state}`} title={pipe.heldBytes > 0 ? `${formatBytes(pipe.heldBytes)} held for the partner` : undefined}>
@@ -63,12 +67,13 @@ export function PipesView({ pipes, now, onClose }: PipesViewProps) {
           </span>
         ),
       },
-      { id: 'forward', header: 'A → B', width: '10rem', align: 'end', compare: byForward, cell: pipe => direction(pipe, 0) },
-      { id: 'backward', header: 'B → A', width: '10rem', align: 'end', compare: byBackward, cell: pipe => direction(pipe, 1) },
+      { id: 'forward', header: 'A → B', width: '10rem', optional: true, align: 'end', compare: byForward, cell: pipe => direction(pipe, 0) },
+      { id: 'backward', header: 'B → A', width: '10rem', optional: true, align: 'end', compare: byBackward, cell: pipe => direction(pipe, 1) },
       {
         id: 'rate',
         header: 'Rate (A→B / B→A)',
         width: '11rem',
+        optional: true,
         align: 'end',
         compare: byRate,
         cell: pipe => `${formatRate(pipe.bytesPerSecond[0])} / ${formatRate(pipe.bytesPerSecond[1])}`,
@@ -77,6 +82,7 @@ export function PipesView({ pipes, now, onClose }: PipesViewProps) {
         id: 'age',
         header: 'Age',
         width: '6rem',
+        optional: true,
         align: 'end',
         compare: byAge,
         cell: pipe => <span title={`Opened ${formatDateTime(pipe.openedAt)}`}>{formatDuration(now - pipe.openedAt)}</span>,
@@ -85,6 +91,7 @@ export function PipesView({ pipes, now, onClose }: PipesViewProps) {
         id: 'actions',
         header: 'Actions',
         width: '5.5rem',
+        optional: true,
         cell: pipe => (
           <button type="button" className="row-action" onClick={() => onClose(pipe)} aria-label={`Close pipe ${pipe.id} between ${pipe.peers[0]} and ${pipe.peers[1]}`}>
             Close
@@ -92,7 +99,7 @@ export function PipesView({ pipes, now, onClose }: PipesViewProps) {
         ),
       },
     ],
-    [now, onClose],
+    [now, onClose, peers],
   )
 
   return (

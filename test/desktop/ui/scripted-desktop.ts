@@ -19,7 +19,7 @@ export const STORED: DesktopSettings = {
 
 export class ScriptedDesktop implements DesktopBridge {
   settings = STORED
-  status: RelayStatus = { phase: 'running', port: 8080, urls: ['ws://localhost:8080'], peers: 0 }
+  status: RelayStatus = { phase: 'running', port: 8080, urls: ['ws://localhost:8080'], peers: 0, devices: [], syncing: false }
   readonly patches: SettingsPatch[] = []
   refuseWith: string | undefined
   logsOpened = 0

@@ -38,7 +38,7 @@ export function usage(): string {
     ({ name, flag }) => `  --${flag} <n>`.padEnd(36) + `${LIMIT_HELP[name]} (default ${DEFAULT_LIMITS[name]})`,
   )
   return [
-    'Usage: npm run relay -- [options]',
+    'Usage: switchboard-relay [options]      (in a checkout: npm run relay -- [options])',
     '',
     'Runs the Switchboard relay without a window: @localfirst/relay v4 clients connect to it.',
     '',

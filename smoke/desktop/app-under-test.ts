@@ -15,9 +15,11 @@ import { _electron, type ElectronApplication, type Page } from 'playwright-core'
 export class SmokeProfile {
   readonly root = mkdtempSync(path.join(tmpdir(), 'switchboard-smoke-'))
   readonly userData = path.join(this.root, 'user-data')
+  readonly home = path.join(this.root, 'home')
 
   constructor() {
     mkdirSync(this.userData)
+    mkdirSync(this.home)
   }
 
   /** The app's command line: the user-data folder as a switch, read by the app before anything touches it. */
@@ -30,7 +32,7 @@ export class SmokeProfile {
 
   /** Every variable a platform derives per-user folders from, pointed into the profile. */
   get env(): NodeJS.ProcessEnv {
-    const home = path.join(this.root, 'home')
+    const home = this.home
     return {
       ...process.env,
       HOME: home,

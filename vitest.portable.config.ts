@@ -26,6 +26,7 @@ export default mergeConfig(
         'test/desktop/logging.test.ts',
         // Packaging for Linux with a stand-in Electron binary; the Linux job runs it.
         'test/packaging/packaged-files.test.ts',
+        'test/packaging/smoke-app.test.ts',
         // systemd-analyze (Debian's systemd).
         'test/packaging/systemd-unit.test.ts',
         // Runs the package's bin directly and stops it with SIGTERM (Windows has a .cmd shim, no SIGTERM).

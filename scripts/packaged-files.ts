@@ -1,16 +1,18 @@
 /**
  * What the installers would contain, computed by electron-builder itself: a real `--dir` packaging
- * run of electron-builder.yml (files, asar, unpacking, the production dependencies it collects)
- * with a stand-in for the Electron binary, which cannot be downloaded offline, and without fuses
- * (they are written into that binary). Then checks the result: no test files, no TypeScript, no
- * devDependencies, every native `.node` file outside app.asar. `npm run check:packaged-files`.
+ * run of electron-builder.yml (files, asar, unpacking, the production dependencies it collects,
+ * the fuses it writes) with a stand-in for the Electron binary, which cannot be downloaded offline.
+ * Then checks the result: no test files, no TypeScript, no devDependencies, every native `.node`
+ * file outside app.asar, the binary's fuses as configured. `npm run check:packaged-files`.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { build } from 'electron-builder'
+import { build, type Configuration } from 'electron-builder'
+import { loadBuilderConfig } from './builder-config.js'
+import { configuredFuses, fuseProblems, readFuses, standInElectronBinary, type FuseStates } from './fuse-wire.js'
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..')
 
@@ -28,15 +30,20 @@ export interface PackagedApp {
   files: string[]
   /** Those of them left outside app.asar, in app.asar.unpacked. */
   unpacked: Set<string>
+  /** The fuses electron-builder wrote into the (stand-in) binary. */
+  fuses: FuseStates
 }
 
-/** Packages the app for Linux (`--dir`) into a temporary folder and reads what app.asar holds. */
-export async function packageForInspection(projectDir = REPO_ROOT): Promise<PackagedApp> {
+/**
+ * Packages the app for Linux (`--dir`) into a temporary folder and reads what app.asar holds and
+ * the binary's fuses. `overrides` are merged over electron-builder.yml, as a build's `config` is.
+ */
+export async function packageForInspection(projectDir = REPO_ROOT, overrides: Configuration = {}): Promise<PackagedApp> {
   const work = mkdtempSync(path.join(tmpdir(), 'switchboard-packaged-'))
   try {
     const electronDist = path.join(work, 'electron-dist')
     mkdirSync(electronDist)
-    writeFileSync(path.join(electronDist, 'electron'), '#!/bin/sh\nexit 1\n')
+    writeFileSync(path.join(electronDist, 'electron'), standInElectronBinary())
     chmodSync(path.join(electronDist, 'electron'), 0o755)
     const output = path.join(work, 'out')
     await build({
@@ -44,10 +51,11 @@ export async function packageForInspection(projectDir = REPO_ROOT): Promise<Pack
       dir: true,
       linux: ['dir'],
       publish: 'never',
-      // Merged over electron-builder.yml by electron-builder itself.
-      config: { electronDist, electronFuses: null, directories: { output } },
+      // electron-builder merges into the object it is given.
+      config: { ...structuredClone(overrides), electronDist, directories: { ...overrides.directories, output } },
     })
-    const { header } = asar.getRawHeader(path.join(output, 'linux-unpacked', 'resources', 'app.asar'))
+    const appDir = path.join(output, 'linux-unpacked')
+    const { header } = asar.getRawHeader(path.join(appDir, 'resources', 'app.asar'))
     const files: string[] = []
     const unpacked = new Set<string>()
     const walk = (entry: AsarEntry, at: string) => {
@@ -61,7 +69,8 @@ export async function packageForInspection(projectDir = REPO_ROOT): Promise<Pack
       }
     }
     walk(header, '')
-    return { files, unpacked }
+    // electron-builder names the Linux binary after package.json's name.
+    return { files, unpacked, fuses: await readFuses(path.join(appDir, 'switchboard')) }
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
@@ -104,7 +113,7 @@ export function installedTree(projectDir = REPO_ROOT): InstalledTree {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const app = await packageForInspection()
-  const problems = packagedFileProblems(app, installedTree())
+  const problems = [...packagedFileProblems(app, installedTree()), ...fuseProblems(app.fuses, configuredFuses(await loadBuilderConfig()))]
   for (const problem of problems) console.error(problem)
   if (problems.length > 0) process.exit(1)
   console.log(`packaged app: ${app.files.length} files, ${app.unpacked.size} of them unpacked from app.asar, no problems`)

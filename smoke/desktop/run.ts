@@ -24,6 +24,7 @@ const { SMOKE_STEPS } = await import('./steps/index.js')
 const executable = smokeAppExecutable(projectDir)!
 const profile = new SmokeProfile()
 const context: SmokeContext = {
+  projectDir,
   profile,
   executable,
   app: undefined,

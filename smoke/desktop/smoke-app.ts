@@ -15,9 +15,16 @@ export const SMOKE_BUILD_CONFIG = {
   electronFuses: { enableNodeCliInspectArguments: true },
 }
 
-/** The app's binary inside electron-builder's unpacked output, per platform (mac: mac or mac-arm64). */
+/** The smoke test's app binary, when `npm run package:smoke` made one. */
 export function smokeAppExecutable(projectDir: string, platform: NodeJS.Platform = process.platform): string | undefined {
-  const root = path.join(projectDir, SMOKE_APP_DIR)
+  return packagedExecutable(path.join(projectDir, SMOKE_APP_DIR), platform)
+}
+
+/**
+ * The app's binary in an electron-builder output folder (the unpacked app it makes installers
+ * from), per platform: linux-unpacked, win-unpacked, mac or mac-arm64.
+ */
+export function packagedExecutable(root: string, platform: NodeJS.Platform = process.platform): string | undefined {
   const outputs = existsSync(root) ? readdirSync(root) : []
   const candidates = outputs.flatMap(folder => {
     if (platform === 'linux' && folder.startsWith('linux') && folder.endsWith('unpacked')) return [path.join(root, folder, 'switchboard')]

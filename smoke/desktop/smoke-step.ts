@@ -5,6 +5,8 @@
 import type { AppUnderTest, SmokeProfile } from './app-under-test.js'
 
 export interface SmokeContext {
+  /** The checkout: the smoke app and the installers' build are under its dist/. */
+  readonly projectDir: string
   readonly profile: SmokeProfile
   /** The packaged app's binary. */
   readonly executable: string

@@ -1,8 +1,11 @@
 /**
  * What an installer would contain, as electron-builder itself computes it from electron-builder.yml
- * (a real `--dir` packaging run with a stand-in Electron binary), and the rules it must keep.
+ * (a real `--dir` packaging run with a stand-in Electron binary that has a fuse wire), and the
+ * rules it must keep.
  */
 import { beforeAll, describe, expect, test } from 'vitest'
+import { REQUIRED_FUSES, loadBuilderConfig } from '../../scripts/builder-config.js'
+import { configuredFuses, fuseProblems } from '../../scripts/fuse-wire.js'
 import { installedTree, packageForInspection, packagedFileProblems, type PackagedApp } from '../../scripts/packaged-files.js'
 
 describe('the packaged app', () => {
@@ -19,6 +22,11 @@ describe('the packaged app', () => {
     const topLevel = new Set(app.files.map(file => file.split('/')[0]))
     expect([...topLevel].sort()).toEqual(['assets', 'dist', 'node_modules', 'package.json'])
     expect(app.files.filter(file => /^node_modules\/(electron|vite|vitest|@localfirst\/relay|@switchboard\/lan-mdns)\//.test(file))).toEqual([])
+  })
+
+  test('its binary carries the fuses electron-builder.yml sets, the hardened ones among them', async () => {
+    expect(fuseProblems(app.fuses, configuredFuses(await loadBuilderConfig()))).toEqual([])
+    expect(app.fuses).toMatchObject(REQUIRED_FUSES)
   })
 
   test('native modules are outside app.asar, where Electron can load them', () => {
@@ -46,6 +54,7 @@ describe('the rules', () => {
         'node_modules/latest/attest.js',
       ],
       unpacked: new Set(['node_modules/msgpackr-extract-linux-x64/node.napi.glibc.node']),
+      fuses: {},
     }
     const tree = { packages: { 'node_modules/vite': { dev: true }, 'node_modules/ws': {}, 'node_modules/latest': {} } }
     expect(packagedFileProblems(app, tree)).toEqual([
@@ -55,6 +64,13 @@ describe('the rules', () => {
       'native module inside app.asar (cannot be loaded from there): node_modules/bufferutil/prebuilds/linux-x64/bufferutil.node',
       'devDependency: node_modules/vite',
       'package npm did not install: node_modules/mystery',
+    ])
+  })
+
+  test('a fuse the binary has otherwise than configured, or not at all, is reported', () => {
+    expect(fuseProblems({ runAsNode: true, onlyLoadAppFromAsar: true }, { runAsNode: false, onlyLoadAppFromAsar: true, enableCookieEncryption: true })).toEqual([
+      'fuse runAsNode is true, should be false',
+      'fuse enableCookieEncryption is missing, should be true',
     ])
   })
 })

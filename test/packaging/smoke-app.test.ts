@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { loadBuilderConfig } from '../../scripts/builder-config.js'
+import { configuredFuses, fuseProblems } from '../../scripts/fuse-wire.js'
+import { packageForInspection } from '../../scripts/packaged-files.js'
 import { SMOKE_APP_DIR, SMOKE_BUILD_CONFIG, cannotRunReason, smokeAppExecutable } from '../../smoke/desktop/smoke-app.js'
 
 describe('the smoke test\'s app', () => {
@@ -21,6 +23,12 @@ describe('the smoke test\'s app', () => {
     const { electronFuses: _fuses, directories: _directories, ...shippedRest } = shipped
     expect(smokeRest).toEqual(shippedRest)
   })
+
+  test('packaged, its binary has the installers\' fuses but --inspect', async () => {
+    const shipped = configuredFuses(await loadBuilderConfig())
+    const smoke = await packageForInspection(undefined, SMOKE_BUILD_CONFIG)
+    expect(fuseProblems(smoke.fuses, { ...shipped, enableNodeCliInspectArguments: true })).toEqual([])
+  }, 180_000)
 
   test.each([
     ['linux', 'linux-unpacked/switchboard'],

@@ -4,9 +4,10 @@
  */
 import type { SmokeStep } from '../smoke-step.js'
 import { dashboardLoads } from './dashboard-loads.js'
+import { fuses } from './fuses.js'
 import { quitSaysGoodbye } from './quit-goodbye.js'
 import { relayPipes } from './relay-pipes.js'
 import { settingsPersist } from './settings-persist.js'
 import { singleInstance } from './single-instance.js'
 
-export const SMOKE_STEPS: readonly SmokeStep[] = [dashboardLoads, relayPipes, singleInstance, settingsPersist, quitSaysGoodbye]
+export const SMOKE_STEPS: readonly SmokeStep[] = [fuses, dashboardLoads, relayPipes, singleInstance, settingsPersist, quitSaysGoodbye]

@@ -114,7 +114,8 @@ export async function buildBundles({ bundles = PRODUCT_BUNDLES, root = REPO_ROOT
   )
   for (const result of results) for (const file of result.outputFiles ?? []) replaceFile(file.path, file.contents)
   if (manifest) {
-    const inputs = localSources(['package.json', ...results.flatMap(result => Object.keys(result.metafile?.inputs ?? {}))], root)
+    // This file too: how the bundles are made (their banner, targets) is part of what they are.
+    const inputs = localSources(['package.json', 'scripts/bundles.mjs', ...results.flatMap(result => Object.keys(result.metafile?.inputs ?? {}))], root)
     writeManifest(manifest, { startedAt, inputs, outputs: bundles.map(bundle => bundle.outfile) }, root)
   }
 }

@@ -106,13 +106,16 @@ export async function buildBundles({ bundles = PRODUCT_BUNDLES, root = REPO_ROOT
         // Electron 42 runs Node 24; the CLI runs on the Node version package.json's engines names.
         target: bundle.kind === 'electron-main' ? 'node22' : 'node20',
         sourcemap: 'linked',
+        // The headless relay is the npm package's `bin` (scripts/relay-package.ts): runnable by itself.
+        ...(bundle.kind === 'node' ? { banner: { js: '#!/usr/bin/env node' } } : {}),
         plugins: [bakedVersion(pkg.version), onlyDeclaredPackages(new Set([...dependencies, ...(bundle.provided ?? [])]))],
       })
     }),
   )
   for (const result of results) for (const file of result.outputFiles ?? []) replaceFile(file.path, file.contents)
   if (manifest) {
-    const inputs = localSources(['package.json', ...results.flatMap(result => Object.keys(result.metafile?.inputs ?? {}))], root)
+    // This file too: how the bundles are made (their banner, targets) is part of what they are.
+    const inputs = localSources(['package.json', 'scripts/bundles.mjs', ...results.flatMap(result => Object.keys(result.metafile?.inputs ?? {}))], root)
     writeManifest(manifest, { startedAt, inputs, outputs: bundles.map(bundle => bundle.outfile) }, root)
   }
 }

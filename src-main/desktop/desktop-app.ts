@@ -25,6 +25,7 @@ import { WindowController } from './window/window-controller.js'
 import { WindowMonitorTransport } from './window/window-monitor-transport.js'
 import { guardSession, guardWebContents } from './window/window-security.js'
 import { xdgAutostartDir } from './start-at-login/xdg-autostart.js'
+import { userDataDirSwitch } from './user-data-switch.js'
 
 export interface LaunchContext {
   argv: readonly string[]
@@ -36,6 +37,12 @@ export interface LaunchContext {
 export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: process.argv, signals: process }): Promise<void> {
   // Must happen before `ready`.
   protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])
+  // Before the lock: Electron keeps the single-instance lock in the user-data folder.
+  const userData = userDataDirSwitch(argv)
+  if (userData) {
+    app.setPath('userData', userData)
+    app.setAppLogsPath(path.join(userData, 'logs'))
+  }
   if (!app.requestSingleInstanceLock()) {
     // The running instance hears about this launch through `second-instance` and shows its window.
     app.quit()

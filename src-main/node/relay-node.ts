@@ -14,7 +14,7 @@ import type { DashboardFile } from '../monitoring/dashboard-files.js'
 import { MonitorPublisher, type PublishPolicy } from '../monitoring/monitor-publisher.js'
 import { RelayServer, type ListeningAddress } from '../relay/relay-server.js'
 import type { TlsIdentity } from '../relay/tls-or-plain.js'
-import { configDir } from '../discovery/instance-id.js'
+import { stateDirectory } from '../discovery/instance-id.js'
 import { CertificateKeeper } from '../tls/certificate-keeper.js'
 import { LocalCa } from '../tls/local-ca.js'
 import { serverNames } from '../tls/server-names.js'
@@ -39,7 +39,7 @@ export interface RelayNodeHooks {
   /** The monitoring feed's pacing; see PUBLISH_POLICY. */
   monitor?: Partial<PublishPolicy>
   /** Discovery's own knobs (which front end runs it and where its instance id is kept, how often interfaces are read). */
-  discovery?: Pick<RelayDiscoveryOptions, 'frontEnd' | 'instanceIdFile' | 'pollMs'>
+  discovery?: Pick<RelayDiscoveryOptions, 'frontEnd' | 'instanceIdFile' | 'stateDir' | 'pollMs'>
   startDiscovery?: StartDiscovery
   /** Goodbyes that take longer than this are given up on, so stopping never hangs on the network. */
   goodbyeTimeoutMs?: number
@@ -246,7 +246,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     if (!this.current.tls) return relay.setTls(undefined)
     const tlsHooks = this.hooks.tls ?? {}
     if (!this.certificates) {
-      const opening = LocalCa.open(tlsHooks.caDirectory ?? join(configDir(), 'ca')).then(ca => new CertificateKeeper(ca, tlsHooks.leafLifetimeMs))
+      const opening = LocalCa.open(tlsHooks.caDirectory ?? join(this.hooks.discovery?.stateDir ?? stateDirectory(), 'ca')).then(ca => new CertificateKeeper(ca, tlsHooks.leafLifetimeMs))
       // Tried again at the next start or change of options.
       opening.catch(() => this.certificates === opening && (this.certificates = undefined))
       this.certificates = opening

@@ -160,6 +160,14 @@ describe('desktop app: start-up', () => {
     session.defaultSession.beforeRequest!({ url: 'https://example.com/x.js' }, answer => (cancelled = answer.cancel))
     expect(cancelled).toBe(true)
   })
+
+  test('the window\'s copy buttons may write to the clipboard; nothing else is granted to any page', async () => {
+    await launch()
+    const contents = window().webContents
+    expect(await session.defaultSession.permissionFor(contents, 'clipboard-sanitized-write', { url: 'app://switchboard/#/connect' })).toBe(true)
+    expect(await session.defaultSession.permissionFor(contents, 'clipboard-read', { url: 'app://switchboard/' })).toBe(false)
+    expect(await session.defaultSession.permissionFor(contents, 'clipboard-sanitized-write', { url: 'https://example.com/' })).toBe(false)
+  })
 })
 
 describe('desktop app: the window', () => {

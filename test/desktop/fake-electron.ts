@@ -5,7 +5,7 @@
  * Test files install it with `vi.mock('electron', () => import('./fake-electron.js'))`.
  */
 import { EventEmitter } from 'node:events'
-import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron'
+import type { IpcMainEvent, IpcMainInvokeEvent, Session, WebContents } from 'electron'
 import { fileURLToPath } from 'node:url'
 
 /** The repository, as app.getAppPath() gives it in development: no trailing separator. */
@@ -247,12 +247,14 @@ export const protocol = {
   },
 }
 
-type PermissionRequestHandler = (contents: unknown, permission: string, callback: (granted: boolean) => void) => void
+/** Electron 42's own handler types, so the fake is called as Chromium calls the real ones. */
+type PermissionRequestHandler = NonNullable<Parameters<Session['setPermissionRequestHandler']>[0]>
+type PermissionCheckHandler = NonNullable<Parameters<Session['setPermissionCheckHandler']>[0]>
 type BeforeRequestHandler = (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void
 
 export class FakeSession {
   permissionRequestHandler: PermissionRequestHandler | undefined
-  permissionCheckHandler: ((...args: unknown[]) => boolean) | undefined
+  permissionCheckHandler: PermissionCheckHandler | undefined
   beforeRequest: BeforeRequestHandler | undefined
   readonly webRequest = { onBeforeRequest: (handler: BeforeRequestHandler) => void (this.beforeRequest = handler) }
 
@@ -260,7 +262,22 @@ export class FakeSession {
     this.permissionRequestHandler = handler
   }
 
-  setPermissionCheckHandler(handler: (...args: unknown[]) => boolean): void {
+  /**
+   * What Chromium does when a page uses a permission: it checks first and, when the check says no,
+   * requests. The origin and URLs are those of the frame asking.
+   */
+  permissionFor(contents: FakeWebContents, permission: Parameters<PermissionRequestHandler>[1], frame: { url: string; embeddingOrigin?: string; isMainFrame?: boolean }): Promise<boolean> {
+    const webContents = contents as unknown as WebContents
+    const isMainFrame = frame.isMainFrame ?? true
+    const checkable = permission as Parameters<PermissionCheckHandler>[1]
+    // Chromium gives a registered standard scheme an origin like https's; Node's URL says "null" for it.
+    const { protocol, host } = new URL(frame.url)
+    if (this.permissionCheckHandler?.(webContents, checkable, `${protocol}//${host}`, { isMainFrame, requestingUrl: frame.url, embeddingOrigin: frame.embeddingOrigin })) return Promise.resolve(true)
+    if (!this.permissionRequestHandler) return Promise.resolve(false)
+    return new Promise(resolve => this.permissionRequestHandler!(webContents, permission, resolve, { isMainFrame, requestingUrl: frame.url }))
+  }
+
+  setPermissionCheckHandler(handler: PermissionCheckHandler): void {
     this.permissionCheckHandler = handler
   }
 }

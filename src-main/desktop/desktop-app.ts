@@ -13,6 +13,7 @@ import { appPaths } from './app-paths.js'
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appRequestHandler } from './window/app-protocol.js'
 import { Autostart, launchCommand } from './start-at-login/autostart.js'
 import { installGracefulQuit } from './graceful-quit.js'
+import { READY_ENV, READY_LINE } from './launch-outcome.js'
 import { REQUEST_PARSERS } from './ipc/ipc-requests.js'
 import { notify, registerIpcHandlers } from './ipc/ipc-main.js'
 import { LogFile } from './logs/log-file.js'
@@ -144,4 +145,6 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
   refreshTray()
   await lifecycle.start()
   if (!autostart.launchedAtLogin(argv)) windows.show()
+  // `npm start` falls back on the headless relay only when the app never got this far.
+  if (process.env[READY_ENV]) process.stderr.write(`${READY_LINE}\n`)
 }

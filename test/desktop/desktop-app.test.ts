@@ -17,6 +17,7 @@ import { LIVE_CHANGES } from '../helpers/live-settings.js'
 import { closeServer, fetchHealth, freePort, listenOn } from '../helpers/processes.js'
 import { SequencedLoad } from '../helpers/sequenced-load.js'
 import { eventually } from '../helpers/relay.js'
+import { READY_ENV, READY_LINE } from '../../src-main/desktop/launch-outcome.js'
 import { BrowserWindow, FakeWebContents, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
 
 vi.mock('electron', () => import('./fake-electron.js'))
@@ -110,6 +111,20 @@ describe('desktop app: start-up', () => {
     window().emit('ready-to-show')
     expect(window().visible).toBe(true)
     expect(log()).toMatch(/Switchboard \S+ starting\n(.*\n)*.*relay running: ws:\/\/127\.0\.0\.1:\d+\n/)
+  })
+
+  test('launched by npm start, it says on stderr once it is up (before that, npm start falls back on the headless relay)', async () => {
+    process.env[READY_ENV] = '1'
+    const written: string[] = []
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(chunk => (written.push(String(chunk)), true))
+    try {
+      await launch()
+    } finally {
+      write.mockRestore()
+      delete process.env[READY_ENV]
+    }
+    expect(written).toEqual([`${READY_LINE}\n`])
+    expect(Tray.instances).toHaveLength(1)
   })
 
   test('serves the built dashboard on app://switchboard/ with the window\'s CSP', async () => {

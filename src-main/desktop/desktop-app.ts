@@ -24,6 +24,8 @@ import { trayIconFile } from './tray/tray-icons.js'
 import { shareableUrl, type TrayAction, type TrayIconState } from './tray/tray-model.js'
 import { WindowController } from './window/window-controller.js'
 import { WindowMonitorTransport } from './window/window-monitor-transport.js'
+import { SESSION_END_WINDOW_OPTIONS } from './window/session-end-window.js'
+import type { RelayNodeHooks } from '../node/relay-node.js'
 import { guardSession, guardWebContents } from './window/window-security.js'
 import { xdgAutostartDir } from './start-at-login/xdg-autostart.js'
 
@@ -31,10 +33,13 @@ export interface LaunchContext {
   argv: readonly string[]
   /** Where SIGINT and SIGTERM come from (a terminal in development). */
   signals: Pick<NodeJS.Process, 'once'>
+  platform: NodeJS.Platform
+  /** The relay node's hooks; tests record LAN discovery's goodbyes with them. */
+  relayHooks?: Pick<RelayNodeHooks, 'startDiscovery'>
 }
 
 /** Resolves once the app is up (relay started, tray shown); quitting is handled from then on. */
-export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: process.argv, signals: process }): Promise<void> {
+export async function runDesktopApp({ argv, signals, platform, relayHooks }: LaunchContext = { argv: process.argv, signals: process, platform: process.platform }): Promise<void> {
   // Must happen before `ready`.
   protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])
   if (!app.requestSingleInstanceLock()) {
@@ -51,7 +56,7 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
   log.write(`Switchboard ${VERSION} starting`)
   const settings = new SettingsStore({ log: line => log.write(line) })
   const autostart = new Autostart({
-    platform: process.platform,
+    platform,
     loginItems: app,
     xdg: {
       directory: xdgAutostartDir(),
@@ -62,7 +67,7 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
   if (autostart.enabled !== settings.settings.startAtLogin) settings.update({ startAtLogin: autostart.enabled })
 
   const dashboardFiles = loadDashboardFiles(paths.renderer)
-  const lifecycle = new RelayLifecycle(settingsNodeOptions(settings.settings), { dashboardFiles, discovery: { frontEnd: 'app' } })
+  const lifecycle = new RelayLifecycle(settingsNodeOptions(settings.settings), { ...relayHooks, dashboardFiles, discovery: { frontEnd: 'app' } })
   logLifecycle(lifecycle, log)
   const feed = new WindowMonitorTransport(lifecycle.monitor)
 
@@ -75,7 +80,7 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
     devTools: !app.isPackaged,
   })
 
-  const trayImage = (state: TrayIconState) => nativeImage.createFromPath(trayIconFile(paths.trayIcons, state, process.platform))
+  const trayImage = (state: TrayIconState) => nativeImage.createFromPath(trayIconFile(paths.trayIcons, state, platform))
   const onTrayAction = (action: TrayAction): void => {
     switch (action) {
       case 'open-dashboard':
@@ -102,7 +107,7 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
   const tray = new Tray(trayImage('paused'))
   const trayController = new TrayController({ tray, icon: trayImage, buildMenu: template => Menu.buildFromTemplate(template), onAction: onTrayAction })
   // Windows opens the menu on a right click; a left click is expected to open the app.
-  if (process.platform === 'win32') tray.on('click', () => windows.show())
+  if (platform === 'win32') tray.on('click', () => windows.show())
   const refreshTray = () => trayController.update({ status: lifecycle.status, startAtLogin: settings.settings.startAtLogin })
 
   lifecycle.on('status', status => {
@@ -136,11 +141,13 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
   app.on('activate', () => windows.show())
   // Closing the window leaves the app in the tray; only Quit ends it.
   app.on('window-all-closed', () => undefined)
-  installGracefulQuit({ app, powerMonitor, signals }, async () => {
+  const sessionEnd = platform === 'win32' ? new BrowserWindow(SESSION_END_WINDOW_OPTIONS) : undefined
+  const quitting = async () => {
     feed.close()
     await lifecycle.quit()
     log.write('Switchboard stopped')
-  })
+  }
+  installGracefulQuit({ app, powerMonitor, signals, sessionEnd }, quitting, line => log.write(line))
 
   refreshTray()
   await lifecycle.start()

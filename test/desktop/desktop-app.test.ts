@@ -16,6 +16,7 @@ import { MonitorClient } from '../dashboard/monitor-client.js'
 import { LIVE_CHANGES } from '../helpers/live-settings.js'
 import { closeServer, fetchHealth, freePort, listenOn } from '../helpers/processes.js'
 import { SequencedLoad } from '../helpers/sequenced-load.js'
+import { RecordingDiscovery } from '../helpers/node.js'
 import { eventually } from '../helpers/relay.js'
 import { READY_ENV, READY_LINE } from '../../src-main/desktop/launch-outcome.js'
 import { BrowserWindow, FakeWebContents, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
@@ -23,6 +24,7 @@ import { BrowserWindow, FakeWebContents, Tray, app, appFrame, clipboard, ipcMain
 vi.mock('electron', () => import('./fake-electron.js'))
 
 const { runDesktopApp } = await import('../../src-main/desktop/desktop-app.js')
+type LaunchContext = Parameters<typeof runDesktopApp>[0] & {}
 
 let home: string
 let port: number
@@ -55,7 +57,8 @@ function writeSettings(settings: Partial<DesktopSettings>): void {
   writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings))
 }
 
-const launch = (argv: string[] = ['electron', '.']) => runDesktopApp({ argv, signals: signals as unknown as NodeJS.Process })
+const launch = (argv: string[] = ['electron', '.'], context: Partial<Pick<LaunchContext, 'platform' | 'relayHooks'>> = {}) =>
+  runDesktopApp({ argv, signals: signals as unknown as NodeJS.Process, platform: 'linux', ...context })
 const tray = () => Tray.instances[0]!
 const window = () => BrowserWindow.instances.at(-1)!
 const page = () => ({ frame: appFrame(), sender: window().webContents })
@@ -338,5 +341,29 @@ describe('desktop app: quitting', () => {
     await launch()
     signals.emit('SIGTERM')
     await eventually(() => app.quitted, 10_000, 'the quit to go through')
+  })
+
+  test('Windows ending the session (log-off, shutdown): a hidden window hears it even with no dashboard open; the end is delayed until the goodbyes went out and the app quit', async () => {
+    for (const query of [true, false]) {
+      resetFakeElectron()
+      app.paths = { userData: path.join(home, 'userData'), logs: path.join(home, 'logs') }
+      const discovery = new RecordingDiscovery()
+      await launch(['Switchboard.exe', '--hidden'], { platform: 'win32', relayHooks: { startDiscovery: discovery.start } })
+      expect(BrowserWindow.instances).toHaveLength(1)
+      const listener = BrowserWindow.instances[0]!
+      expect(listener.options).toMatchObject({ show: false, skipTaskbar: true })
+      expect(listener.loadedUrl).toBeUndefined()
+      let sentBeforeQuit: string[] = []
+      app.once('will-quit', () => (sentBeforeQuit = [...discovery.log]))
+      expect(listener.endSession(['logoff', 'shutdown'], { query })).toBe(query)
+      await eventually(() => app.quitted, 10_000, 'the quit to go through')
+      expect(sentBeforeQuit).toEqual([`advertise :${port}`, 'goodbye (relay listening: true)', 'goodbyes sent'])
+      await closeServer(await listenOn(port))
+    }
+  })
+
+  test('elsewhere no window is kept for it: a start at login opens none', async () => {
+    await launch(['electron', '.', '--hidden'], { platform: 'darwin' })
+    expect(BrowserWindow.instances).toHaveLength(0)
   })
 })

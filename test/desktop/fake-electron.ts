@@ -5,7 +5,7 @@
  * Test files install it with `vi.mock('electron', () => import('./fake-electron.js'))`.
  */
 import { EventEmitter } from 'node:events'
-import type { IpcMainEvent, IpcMainInvokeEvent, Session, WebContents } from 'electron'
+import type { IpcMainEvent, IpcMainInvokeEvent, Session, WebContents, WindowSessionEndEvent } from 'electron'
 import { fileURLToPath } from 'node:url'
 
 /** The repository, as app.getAppPath() gives it in development: no trailing separator. */
@@ -83,11 +83,50 @@ export class BrowserWindow extends EventEmitter {
     return Promise.resolve()
   }
 
-  /** What closing the window does: gone, with its web contents. */
-  close(): void {
+  hide(): void {
+    this.visible = false
+  }
+
+  minimize(): void {
+    this.minimized = true
+  }
+
+  isVisible(): boolean {
+    return this.visible
+  }
+
+  /**
+   * The user (or app.quit) closing the window: Electron emits `close`, which a listener may
+   * prevent; otherwise the window is gone, with its web contents. Returns whether it closed.
+   */
+  close(): boolean {
+    if (this.destroyed) return true
+    let prevented = false
+    this.emit('close', { preventDefault: () => (prevented = true) })
+    if (prevented) return false
+    this.destroy()
+    return true
+  }
+
+  /** Gone without a `close` event, as Electron's destroy(). */
+  destroy(): void {
+    if (this.destroyed) return
     this.destroyed = true
+    this.visible = false
     this.webContents.destroyed = true
     this.emit('closed')
+  }
+
+  /**
+   * Windows asking the app whether the session may end (log-off, shutdown): the window gets
+   * `query-session-end`, whose preventDefault() delays it, then `session-end`. Returns whether
+   * the app asked for the delay.
+   */
+  endSession(reasons: WindowSessionEndEvent['reasons'], { query = true } = {}): boolean {
+    let prevented = false
+    if (query) this.emit('query-session-end', { preventDefault: () => (prevented = true), reasons })
+    this.emit('session-end', { preventDefault: () => undefined, reasons })
+    return prevented
   }
 }
 
@@ -210,12 +249,18 @@ class FakeApp extends EventEmitter {
     return '0.1.0'
   }
 
-  /** Electron emits `before-quit`; the app quits unless a listener prevents it. */
+  /**
+   * As Electron: `before-quit`, which a listener may prevent; then every window is closed, and a
+   * window that prevents its `close` cancels the quit; then `will-quit`, and the app is gone.
+   */
   quit(): void {
     this.quitRequests++
     let prevented = false
     this.emit('before-quit', { preventDefault: () => (prevented = true) })
-    if (!prevented) this.quitted = true
+    if (prevented) return
+    for (const window of BrowserWindow.instances) if (!window.close()) return
+    this.emit('will-quit', { preventDefault: () => undefined })
+    this.quitted = true
   }
 
   exit(code: number): void {

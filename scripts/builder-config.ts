@@ -10,7 +10,8 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Configuration } from 'electron-builder'
 import { SERVICE_TYPE } from '@switchboard/lan-mdns/relay-service'
-import { MAIN_BUNDLE, PRELOAD_BUNDLE } from '../src-main/desktop/app-paths.js'
+import { APP_ID } from '../src-main/desktop/app-identity.js'
+import { MAIN_BUNDLE, PRELOAD_BUNDLE, TRAY_ICONS_DIR } from '../src-main/desktop/app-paths.js'
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..')
 export const BUILDER_CONFIG_FILE = 'electron-builder.yml'
@@ -62,6 +63,10 @@ export function appRequirementProblems(config: Configuration, projectDir = REPO_
     const icon = config[platform]?.icon
     if (!icon) problems.push(`${platform}.icon is not set`)
     else if (!existsSync(path.join(projectDir, icon))) problems.push(`${platform}.icon ${icon} does not exist`)
+  }
+  if (config.appId !== APP_ID) problems.push(`appId must be ${APP_ID} (the app's AppUserModelId on Windows), is ${String(config.appId)}`)
+  if (![config.asarUnpack ?? []].flat().some(pattern => covers(pattern, `${TRAY_ICONS_DIR}/tray-running.ico`))) {
+    problems.push(`asarUnpack must include ${TRAY_ICONS_DIR}/**: Windows tray icons read from inside app.asar go blank`)
   }
   const files = filePatterns(config.files)
   for (const needed of [MAIN_BUNDLE, PRELOAD_BUNDLE, 'dist/renderer/index.html', 'assets/tray/tray-running.png']) {

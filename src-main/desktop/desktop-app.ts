@@ -10,6 +10,7 @@ import { VERSION } from '../version.js'
 import { describeSettingsChange, logLifecycle } from './logs/activity-log.js'
 import { appIpcHandlers } from './ipc/app-ipc.js'
 import { appPaths } from './app-paths.js'
+import { APP_ID } from './app-identity.js'
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appRequestHandler } from './window/app-protocol.js'
 import { Autostart, launchCommand } from './start-at-login/autostart.js'
 import { installGracefulQuit } from './graceful-quit.js'
@@ -47,6 +48,8 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
     app.quit()
     return
   }
+  // A development run has no installed shortcut with that id, and must not pass for the installed app.
+  if (platform === 'win32' && app.isPackaged) app.setAppUserModelId(APP_ID)
   await app.whenReady()
   // A tray app: no dock icon on macOS.
   app.dock?.hide()

@@ -37,7 +37,9 @@ describe('electron-builder configuration', () => {
         .replace('runAsNode: false', 'runAsNode: true')
         .replace('      - _lf-relay._tcp\n', '      - _http._tcp\n')
         .replace('    - deb\n', '')
-        .replace('icon: assets/icon.ico', 'icon: assets/missing.ico'),
+        .replace('icon: assets/icon.ico', 'icon: assets/missing.ico')
+        .replace('appId: org.switchboard.relay', 'appId: com.electron.switchboard')
+        .replace('asarUnpack:\n  - assets/tray/**', 'asarUnpack:\n  - assets/icon.png'),
     )
     const problems = appRequirementProblems(await loadBuilderConfig(dir), dir)
     expect(problems).toEqual([
@@ -45,6 +47,8 @@ describe('electron-builder configuration', () => {
       'electronFuses.runAsNode must be false, is true',
       'mac.extendInfo.NSBonjourServices must list _lf-relay._tcp',
       'win.icon assets/missing.ico does not exist',
+      "appId must be org.switchboard.relay (the app's AppUserModelId on Windows), is com.electron.switchboard",
+      'asarUnpack must include assets/tray/**: Windows tray icons read from inside app.asar go blank',
     ])
   })
 })

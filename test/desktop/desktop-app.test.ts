@@ -17,9 +17,10 @@ import { LIVE_CHANGES } from '../helpers/live-settings.js'
 import { closeServer, fetchHealth, freePort, listenOn } from '../helpers/processes.js'
 import { SequencedLoad } from '../helpers/sequenced-load.js'
 import { RecordingDiscovery } from '../helpers/node.js'
+import { loadBuilderConfig } from '../../scripts/builder-config.js'
 import { eventually } from '../helpers/relay.js'
 import { READY_ENV, READY_LINE } from '../../src-main/desktop/launch-outcome.js'
-import { BrowserWindow, FakeWebContents, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
+import { BrowserWindow, FakeWebContents, REPO_ROOT, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
 
 vi.mock('electron', () => import('./fake-electron.js'))
 
@@ -128,6 +129,21 @@ describe('desktop app: start-up', () => {
     }
     expect(written).toEqual([`${READY_LINE}\n`])
     expect(Tray.instances).toHaveLength(1)
+  })
+
+  test('Windows, installed: the taskbar id is the installer\'s appId, and the tray icons are real files beside app.asar', async () => {
+    const builderConfig = await loadBuilderConfig()
+    app.isPackaged = true
+    app.appPath = path.join(home, 'resources', 'app.asar')
+    await launch(['Switchboard.exe'], { platform: 'win32' })
+    expect(app.appUserModelId).toBe(builderConfig.appId)
+    expect(tray().image).toEqual({ path: path.join(home, 'resources', 'app.asar.unpacked', 'assets', 'tray', 'tray-running.ico') })
+  })
+
+  test('no taskbar id in development or on other systems: no shortcut carries one there', async () => {
+    await launch(['electron', '.'], { platform: 'win32' })
+    expect(app.appUserModelId).toBeUndefined()
+    expect(tray().image).toEqual({ path: path.join(REPO_ROOT, 'assets', 'tray', 'tray-running.ico') })
   })
 
   test('serves the built dashboard on app://switchboard/ with the window\'s CSP', async () => {

@@ -220,6 +220,8 @@ class FakeApp extends EventEmitter {
   readonly dock = { hidden: false, hide: () => void (this.dock.hidden = true) }
   loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] as string[] }
   quitRequests = 0
+  /** What setAppUserModelId was given (Windows). */
+  appUserModelId: string | undefined
   /** Set once a quit went through (nobody prevented it). */
   quitted = false
   exitCode: number | undefined
@@ -261,6 +263,10 @@ class FakeApp extends EventEmitter {
     for (const window of BrowserWindow.instances) if (!window.close()) return
     this.emit('will-quit', { preventDefault: () => undefined })
     this.quitted = true
+  }
+
+  setAppUserModelId(id: string): void {
+    this.appUserModelId = id
   }
 
   exit(code: number): void {
@@ -388,7 +394,7 @@ export function resetFakeElectron(): void {
   ipcMain.handlers.clear()
   BrowserWindow.instances.length = 0
   Tray.instances.length = 0
-  Object.assign(app, { isReady: false, isPackaged: false, paths: {}, appPath: REPO_ROOT, holdsSingleInstanceLock: true, quitRequests: 0, quitted: false, exitCode: undefined })
+  Object.assign(app, { isReady: false, isPackaged: false, paths: {}, appPath: REPO_ROOT, holdsSingleInstanceLock: true, quitRequests: 0, quitted: false, exitCode: undefined, appUserModelId: undefined })
   app.dock.hidden = false
   app.loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] }
   protocol.privileged.length = 0

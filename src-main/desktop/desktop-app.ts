@@ -29,6 +29,7 @@ import { SESSION_END_WINDOW_OPTIONS } from './window/session-end-window.js'
 import type { RelayNodeHooks } from '../node/relay-node.js'
 import { guardSession, guardWebContents } from './window/window-security.js'
 import { xdgAutostartDir } from './start-at-login/xdg-autostart.js'
+import { userDataDirSwitch } from './user-data-switch.js'
 
 export interface LaunchContext {
   argv: readonly string[]
@@ -43,6 +44,12 @@ export interface LaunchContext {
 export async function runDesktopApp({ argv, signals, platform, relayHooks }: LaunchContext = { argv: process.argv, signals: process, platform: process.platform }): Promise<void> {
   // Must happen before `ready`.
   protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])
+  // Before the lock: Electron keeps the single-instance lock in the user-data folder.
+  const userData = userDataDirSwitch(argv)
+  if (userData) {
+    app.setPath('userData', userData)
+    app.setAppLogsPath(path.join(userData, 'logs'))
+  }
   if (!app.requestSingleInstanceLock()) {
     // The running instance hears about this launch through `second-instance` and shows its window.
     app.quit()

@@ -53,7 +53,10 @@ afterEach(async () => {
 })
 
 function writeSettings(settings: Partial<DesktopSettings>): void {
-  const dir = app.paths.userData!
+  writeSettingsIn(app.paths.userData!, settings)
+}
+
+function writeSettingsIn(dir: string, settings: Partial<DesktopSettings>): void {
   mkdirSync(dir, { recursive: true })
   writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings))
 }
@@ -152,6 +155,17 @@ describe('desktop app: start-up', () => {
     expect(response.status).toBe(200)
     expect(await response.text()).toContain('<div id="root">')
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'")
+  })
+
+  test('--user-data-dir=<folder> keeps settings, logs and the single-instance lock in that folder', async () => {
+    const folder = path.join(home, 'isolated')
+    const isolatedPort = await freePort()
+    writeSettingsIn(folder, { port: isolatedPort, listenAddress: '127.0.0.1' })
+    await launch(['electron', '.', `--user-data-dir=${folder}`])
+    expect(app.paths).toMatchObject({ userData: folder, logs: path.join(folder, 'logs') })
+    expect(app.lockedUserData).toBe(folder)
+    expect(tray().tooltip).toBe(`Switchboard: running on port ${isolatedPort}, 0 peers connected`)
+    expect(readFileSync(path.join(folder, 'logs', 'switchboard.log'), 'utf8')).toMatch(/starting/)
   })
 
   test('a second launch hands over to the running one and quits at once', async () => {

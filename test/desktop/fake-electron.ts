@@ -233,7 +233,11 @@ class FakeApp extends EventEmitter {
     return Promise.resolve()
   }
 
+  /** The user-data folder when the lock was asked for: Electron keeps the lock there. */
+  lockedUserData: string | undefined
+
   requestSingleInstanceLock(): boolean {
+    this.lockedUserData = this.paths.userData
     return this.holdsSingleInstanceLock
   }
 
@@ -241,6 +245,15 @@ class FakeApp extends EventEmitter {
     const path = this.paths[name]
     if (!path) throw new Error(`the test set no app path "${name}"`)
     return path
+  }
+
+  setPath(name: string, path: string): void {
+    this.paths[name] = path
+  }
+
+  /** Electron's default: `<userData>/logs` on Linux and Windows. */
+  setAppLogsPath(path = `${this.getPath('userData')}/logs`): void {
+    this.paths.logs = path
   }
 
   getAppPath(): string {
@@ -394,7 +407,7 @@ export function resetFakeElectron(): void {
   ipcMain.handlers.clear()
   BrowserWindow.instances.length = 0
   Tray.instances.length = 0
-  Object.assign(app, { isReady: false, isPackaged: false, paths: {}, appPath: REPO_ROOT, holdsSingleInstanceLock: true, quitRequests: 0, quitted: false, exitCode: undefined, appUserModelId: undefined })
+  Object.assign(app, { isReady: false, isPackaged: false, paths: {}, appPath: REPO_ROOT, holdsSingleInstanceLock: true, quitRequests: 0, quitted: false, exitCode: undefined, appUserModelId: undefined, lockedUserData: undefined })
   app.dock.hidden = false
   app.loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] }
   protocol.privileged.length = 0

@@ -2,6 +2,7 @@
  * Drives the published `@localfirst/relay@4.2.2` Client in compatibility tests. The Client is used
  * exactly as an application would use it; this file only records what it reports.
  */
+import { inspect, isDeepStrictEqual } from 'node:util'
 import { Client } from '@localfirst/relay/Client.js'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { PipeView, RelaySnapshot } from '../../shared/relay-model.js'
@@ -308,5 +309,33 @@ export function trafficOf(pipe: PipeView, a: string): { fromA: { bytes: number; 
   return {
     fromA: { bytes: pipe.bytes[i], messages: pipe.messages[i] },
     fromB: { bytes: pipe.bytes[j], messages: pipe.messages[j] },
+  }
+}
+
+/**
+ * Proves that the relay at `url` serves the published Client, for checks of a relay started some
+ * other way (a packaged app, an installed package): two Clients joining one document get a pipe,
+ * and a text and a binary message each cross it, intact, in both directions.
+ */
+export async function pipeTwoClients(url: string, timeoutMs = 15_000): Promise<void> {
+  const suffix = Math.random().toString(36).slice(2, 8)
+  const [alice, bob] = [`alice-${suffix}`, `bob-${suffix}`]
+  const documentId = `smoke-${suffix}`
+  const clients = [alice, bob].map(peerId => new TrackedClient({ peerId, url, documentIds: [documentId] }))
+  try {
+    for (const [self, other] of [[clients[0]!, bob], [clients[1]!, alice]] as const) {
+      const pipe = await self.waitForPipe(other, documentId, 1, timeoutMs)
+      pipe.socket.send(`hello from ${self.peerId}`)
+      pipe.socket.send(Buffer.from(self.peerId))
+    }
+    for (const [self, other] of [[clients[0]!, bob], [clients[1]!, alice]] as const) {
+      const messages = await self.waitForMessages(other, documentId, 2, timeoutMs)
+      const expected = [`hello from ${other}`, Buffer.from(other)]
+      if (!isDeepStrictEqual(messages, expected)) {
+        throw new Error(`${self.peerId} received ${inspect(messages)} from ${other}, expected ${inspect(expected)}`)
+      }
+    }
+  } finally {
+    for (const tracked of clients) tracked.client.disconnectServer()
   }
 }

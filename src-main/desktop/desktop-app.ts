@@ -23,7 +23,9 @@ import { SettingsStore } from './settings/settings-store.js'
 import { TrayController } from './tray/tray-controller.js'
 import { trayIconFile } from './tray/tray-icons.js'
 import { shareableUrl, type TrayAction, type TrayIconState } from './tray/tray-model.js'
-import { WindowController } from './window/window-controller.js'
+import { WindowController, type CloseAction } from './window/window-controller.js'
+import { hasTrayHost } from './tray/tray-host.js'
+import type { AppShellState } from '../../shared/ipc-schema.js'
 import { WindowMonitorTransport } from './window/window-monitor-transport.js'
 import { SESSION_END_WINDOW_OPTIONS } from './window/session-end-window.js'
 import type { RelayNodeHooks } from '../node/relay-node.js'
@@ -68,13 +70,14 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
   const autostart = new Autostart({
     platform,
     loginItems: app,
-    xdg: {
-      directory: xdgAutostartDir(),
-      command: launchCommand({ execPath: process.execPath, appPath: app.getAppPath(), isPackaged: app.isPackaged, appImage: process.env.APPIMAGE }),
-    },
+    command: launchCommand({ execPath: process.execPath, appPath: app.getAppPath(), isPackaged: app.isPackaged, appImage: process.env.APPIMAGE, appDir: process.env.APPDIR }),
+    xdgDirectory: xdgAutostartDir(),
   })
   // The OS has the last word on login items: the user may have changed them in its own settings.
   if (autostart.enabled !== settings.settings.startAtLogin) settings.update({ startAtLogin: autostart.enabled })
+  const trayShown = await hasTrayHost(platform)
+  if (!trayShown) log.write('no tray icon host on this desktop (org.kde.StatusNotifierWatcher): the window is the app, with its own Quit')
+  const shellState = (): AppShellState => ({ tray: trayShown, loginItem: autostart.state })
 
   const dashboardFiles = loadDashboardFiles(paths.renderer)
   const lifecycle = new RelayLifecycle(settingsNodeOptions(settings.settings), { ...relayHooks, dashboardFiles, discovery: { frontEnd: 'app' } })
@@ -84,11 +87,16 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
   protocol.handle(APP_SCHEME, appRequestHandler(dashboardFiles))
   guardSession(session.defaultSession)
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents))
-  const windows = new WindowController(options => new BrowserWindow(options), {
-    preload: paths.preload,
-    icon: paths.appIcon,
-    devTools: !app.isPackaged,
-  })
+  let quitting = false
+  app.on('before-quit', () => (quitting = true))
+  // Without a tray the window is the only way back to the app: closing it minimises it, or quits.
+  const closeAction = (): CloseAction => {
+    if (trayShown || quitting) return 'close'
+    if (settings.settings.closeWithoutTray === 'minimize') return 'minimize'
+    app.quit()
+    return 'close'
+  }
+  const windows = new WindowController(options => new BrowserWindow(options), { preload: paths.preload, icon: paths.appIcon, devTools: !app.isPackaged }, closeAction)
 
   const trayImage = (state: TrayIconState) => nativeImage.createFromPath(trayIconFile(paths.trayIcons, state, platform))
   const onTrayAction = (action: TrayAction): void => {
@@ -118,7 +126,7 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
   const trayController = new TrayController({ tray, icon: trayImage, buildMenu: template => Menu.buildFromTemplate(template), onAction: onTrayAction })
   // Windows opens the menu on a right click; a left click is expected to open the app.
   if (platform === 'win32') tray.on('click', () => windows.show())
-  const refreshTray = () => trayController.update({ status: lifecycle.status, startAtLogin: settings.settings.startAtLogin })
+  const refreshTray = () => trayController.update({ status: lifecycle.status, startAtLogin: settings.settings.startAtLogin, loginItem: autostart.state })
 
   lifecycle.on('status', status => {
     refreshTray()
@@ -133,15 +141,22 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
       } catch (error) {
         log.write(`start at login not changed: ${(error as Error).message}`)
       }
+      // Read back: the OS may have refused, or (macOS 13+) wait for the user's approval.
+      const loginItem = autostart.state
+      if (loginItem === 'requires-approval') log.write('start at login needs approval in System Settings › General › Login Items')
+      notify(windows.webContents, 'app:shell-changed', shellState())
+      if (autostart.enabled !== next.startAtLogin) log.write(`start at login is ${loginItem} in the OS, not as asked`)
     }
     lifecycle.reconfigure(settingsNodeOptions(next)).catch((error: Error) => log.write(`settings not applied: ${error.message}`))
     refreshTray()
     notify(windows.webContents, 'settings:changed', next)
+    // The checkbox shows what the OS does, which a second change (of this one setting) brings in.
+    if (autostart.enabled !== next.startAtLogin) settings.update({ startAtLogin: autostart.enabled })
   })
 
   registerIpcHandlers({
     ipcMain,
-    ...appIpcHandlers({ settings, lifecycle, feed, openLogsFolder: () => shell.openPath(log.directory) }),
+    ...appIpcHandlers({ settings, lifecycle, feed, openLogsFolder: () => shell.openPath(log.directory), shell: shellState, quit: () => app.quit() }),
     parsers: REQUEST_PARSERS,
     onProblem: (channel, message) => log.write(`ipc ${channel}: ${message}`),
   })
@@ -152,16 +167,17 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
   // Closing the window leaves the app in the tray; only Quit ends it.
   app.on('window-all-closed', () => undefined)
   const sessionEnd = platform === 'win32' ? new BrowserWindow(SESSION_END_WINDOW_OPTIONS) : undefined
-  const quitting = async () => {
+  const shutDown = async () => {
     feed.close()
     await lifecycle.quit()
     log.write('Switchboard stopped')
   }
-  installGracefulQuit({ app, powerMonitor, signals, sessionEnd }, quitting, line => log.write(line))
+  installGracefulQuit({ app, powerMonitor, signals, sessionEnd }, shutDown, line => log.write(line))
 
   refreshTray()
   await lifecycle.start()
-  if (!autostart.launchedAtLogin(argv)) windows.show()
+  // A start at login stays in the tray, where there is one to stay in.
+  if (!autostart.launchedAtLogin(argv) || !trayShown) windows.show()
   // `npm start` falls back on the headless relay only when the app never got this far.
   if (process.env[READY_ENV]) process.stderr.write(`${READY_LINE}\n`)
 }

@@ -14,6 +14,7 @@ import { OverviewView } from './views/OverviewView.js'
 import { PeersView } from './views/PeersView.js'
 import { PipesView } from './views/PipesView.js'
 import { SettingsView } from './settings/SettingsView.js'
+import { NoTrayBar, useAppShell } from './settings/app-shell.js'
 
 const ROUTES = ['overview', 'peers', 'documents', 'pipes', 'events', 'settings'] as const
 type Route = (typeof ROUTES)[number]
@@ -33,6 +34,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
   const route = hashRoute === 'settings' && !desktop ? 'overview' : hashRoute
   const [pending, setPending] = useState<PendingAction>()
   const [outcome, setOutcome] = useState<ActionOutcome>()
+  const shell = useAppShell(desktop)
   useSearchShortcut()
 
   // The confirmation text counts pipes at the moment of asking, without re-creating the callbacks.
@@ -81,6 +83,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
           {outcome?.message}
         </p>
       </header>
+      {desktop && shell?.tray === false && <NoTrayBar desktop={desktop} />}
       <Tabs tabs={tabs} selected={route} onSelect={setRoute} />
       <main id={PANEL_ID} role="tabpanel" aria-labelledby={tabId(route)} className="panel">
         {route === 'overview' && <OverviewView state={state} now={now} />}
@@ -88,7 +91,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
         {route === 'documents' && <DocumentsView documents={state.documents} pipes={state.pipes} />}
         {route === 'pipes' && <PipesView pipes={state.pipes} now={now} onClose={askClose} />}
         {route === 'events' && <EventsView events={state.events} missed={state.missedEvents} />}
-        {route === 'settings' && desktop && <SettingsView desktop={desktop} />}
+        {route === 'settings' && desktop && <SettingsView desktop={desktop} shell={shell} />}
       </main>
       {pending && (
         <ConfirmDialog title={pending.title} confirmLabel={pending.confirmLabel} onConfirm={confirm} onCancel={() => setPending(undefined)}>

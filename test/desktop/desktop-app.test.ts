@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { DesktopSettings, RelayStatus, SettingsPatch } from '../../shared/ipc-schema.js'
 import type { MonitorServerMessage } from '../../shared/monitoring.js'
 import type { RelayNodeOptions } from '../../shared/relay-node-options.js'
@@ -17,6 +17,7 @@ import { LIVE_CHANGES } from '../helpers/live-settings.js'
 import { closeServer, fetchHealth, freePort, listenOn } from '../helpers/processes.js'
 import { SequencedLoad } from '../helpers/sequenced-load.js'
 import { RecordingDiscovery } from '../helpers/node.js'
+import { SessionBus } from './session-bus.js'
 import { loadBuilderConfig } from '../../scripts/builder-config.js'
 import { eventually } from '../helpers/relay.js'
 import { READY_ENV, READY_LINE } from '../../src-main/desktop/launch-outcome.js'
@@ -30,6 +31,18 @@ type LaunchContext = Parameters<typeof runDesktopApp>[0] & {}
 let home: string
 let port: number
 const signals = new EventEmitter()
+/** The session bus: a desktop whose tray shows icons (a StatusNotifierItem host on the bus), unless a test takes it away. */
+let bus: SessionBus
+let noTrayBus: SessionBus
+
+beforeAll(async () => {
+  ;[bus, noTrayBus] = await Promise.all([SessionBus.start(), SessionBus.start()])
+  await bus.startTrayHost()
+})
+afterAll(() => {
+  bus.close()
+  noTrayBus.close()
+})
 
 beforeEach(async () => {
   resetFakeElectron()
@@ -38,6 +51,7 @@ beforeEach(async () => {
   app.paths = { userData: path.join(home, 'userData'), logs: path.join(home, 'logs') }
   process.env.XDG_CONFIG_HOME = path.join(home, 'config')
   process.env.SWITCHBOARD_INSTANCE_ID_FILE = path.join(home, 'instance-id')
+  process.env.DBUS_SESSION_BUS_ADDRESS = bus.address
   port = await freePort()
   writeSettings({ port, listenAddress: '127.0.0.1' })
 })
@@ -397,3 +411,75 @@ describe('desktop app: quitting', () => {
     expect(BrowserWindow.instances).toHaveLength(0)
   })
 })
+
+describe('desktop app: a Linux desktop without a tray (stock GNOME)', () => {
+  beforeEach(() => {
+    process.env.DBUS_SESSION_BUS_ADDRESS = noTrayBus.address
+  })
+
+  test('a start at login still opens the window, which says it is the app', async () => {
+    await launch(['electron', '.', '--hidden'])
+    expect(BrowserWindow.instances).toHaveLength(1)
+    window().emit('ready-to-show')
+    expect(window().visible).toBe(true)
+    expect(await ipcMain.invoke('app:shell', page())).toEqual({ type: 'success', value: { tray: false, loginItem: 'off' } })
+    expect(log()).toContain('no tray icon host on this desktop')
+  })
+
+  test('closing the window minimises it and the relay keeps running; the window\'s own Quit quits the usual way', async () => {
+    await launch()
+    expect(window().close()).toBe(false)
+    expect(window().minimized).toBe(true)
+    expect(window().isDestroyed()).toBe(false)
+    expect((await fetchHealth(port)).status).toBe('ok')
+    // Opening it again (a second launch) restores it.
+    app.emit('second-instance')
+    expect(window().minimized).toBe(false)
+    expect(await ipcMain.invoke('app:quit', page())).toEqual({ type: 'success' })
+    await eventually(() => app.quitted, 10_000, 'the quit to go through')
+    expect(window().isDestroyed()).toBe(true)
+    expect(log()).toMatch(/relay stopped\n.*Switchboard stopped\n$/)
+  })
+
+  test('with "quit" chosen in Settings, closing the window quits the app', async () => {
+    await launch()
+    expect(await ipcMain.invoke('settings:update', page(), { closeWithoutTray: 'quit' })).toMatchObject({ type: 'success', value: { closeWithoutTray: 'quit' } })
+    expect(await ipcMain.invoke('settings:update', page(), { closeWithoutTray: 'hide' })).toMatchObject({ type: 'error' })
+    window().close()
+    await eventually(() => app.quitted, 10_000, 'the quit to go through')
+  })
+
+  test('where there is a tray, closing the window closes it and a start at login opens none', async () => {
+    process.env.DBUS_SESSION_BUS_ADDRESS = bus.address
+    await launch()
+    expect(window().close()).toBe(true)
+    expect(app.quitRequests).toBe(0)
+    expect(await ipcMain.invoke('app:shell', { frame: appFrame(), sender: new FakeWebContents() })).toMatchObject({ value: { tray: true } })
+  })
+})
+
+describe('desktop app: start at login, read back from the OS', () => {
+  test('macOS 13+: a login item waiting for approval keeps the checkbox on and says so in the tray and the window', async () => {
+    app.loginItem.needsApproval = true
+    await launch(['Switchboard'], { platform: 'darwin' })
+    tray().click('Start at Login')
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { startAtLogin: true } })
+    expect(tray().menu!.template.find(item => item.label?.startsWith('Start at Login'))).toMatchObject({ label: 'Start at Login (approve in System Settings)', checked: true })
+    expect(window().webContents.messages('app:shell-changed')).toEqual([{ tray: true, loginItem: 'requires-approval' }])
+    expect(log()).toContain('start at login needs approval in System Settings')
+  })
+
+  test('Windows: an entry turned off in Task Manager reads as off, at start-up and after a change', async () => {
+    app.isPackaged = true
+    app.loginItem = { ...app.loginItem, openAtLogin: true, path: process.execPath, args: ['--hidden'], deactivatedInTaskManager: true }
+    writeSettings({ port, listenAddress: '127.0.0.1', startAtLogin: true })
+    await launch(['Switchboard.exe'], { platform: 'win32' })
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { startAtLogin: false } })
+    tray().click('Start at Login')
+    // Windows keeps the user's choice in Task Manager: the app asked, and reads back that it is still off.
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { startAtLogin: false } })
+    expect(tray().menu!.template.find(item => item.label === 'Start at Login')).toMatchObject({ checked: false })
+    expect(log()).toContain('start at login is off in the OS, not as asked')
+  })
+})
+

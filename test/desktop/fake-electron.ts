@@ -5,7 +5,8 @@
  * Test files install it with `vi.mock('electron', () => import('./fake-electron.js'))`.
  */
 import { EventEmitter } from 'node:events'
-import type { IpcMainEvent, IpcMainInvokeEvent, Session, WebContents, WindowSessionEndEvent } from 'electron'
+import type { IpcMainEvent, IpcMainInvokeEvent, LoginItemSettings, Session, Settings, WebContents, WindowSessionEndEvent } from 'electron'
+import { isDeepStrictEqual } from 'node:util'
 import { fileURLToPath } from 'node:url'
 
 /** The repository, as app.getAppPath() gives it in development: no trailing separator. */
@@ -212,13 +213,30 @@ export class FakeIpcMain extends EventEmitter {
 
 export const ipcMain = new FakeIpcMain()
 
+type LoginItemQuery = { path?: string; args?: string[] }
+
+/** The OS's login item for this app, and what the user did to it outside the app. */
+function freshLoginItem() {
+  return {
+    openAtLogin: false,
+    wasOpenedAtLogin: false,
+    path: '',
+    args: [] as string[],
+    status: 'not-registered' as LoginItemSettings['status'],
+    /** macOS 13+: an unsigned app's new login item waits for the user in System Settings. */
+    needsApproval: false,
+    /** Windows: the user turned the entry off in Task Manager's Startup page. */
+    deactivatedInTaskManager: false,
+  }
+}
+
 class FakeApp extends EventEmitter {
   isPackaged = false
   paths: Record<string, string> = {}
   appPath = REPO_ROOT
   holdsSingleInstanceLock = true
   readonly dock = { hidden: false, hide: () => void (this.dock.hidden = true) }
-  loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] as string[] }
+  loginItem = freshLoginItem()
   quitRequests = 0
   /** What setAppUserModelId was given (Windows). */
   appUserModelId: string | undefined
@@ -286,12 +304,31 @@ class FakeApp extends EventEmitter {
     this.exitCode = code
   }
 
-  getLoginItemSettings(): { openAtLogin: boolean; wasOpenedAtLogin: boolean } {
-    return { openAtLogin: this.loginItem.openAtLogin, wasOpenedAtLogin: this.loginItem.wasOpenedAtLogin }
+  /**
+   * As Electron 42 answers, for the item the query names: Windows matches its run key by program
+   * (`path`, default the running binary) and `args`, and says through executableWillLaunchAtLogin
+   * whether Task Manager left it active; macOS 13+ reports the SMAppService `status`.
+   */
+  getLoginItemSettings(query: LoginItemQuery = {}): LoginItemSettings {
+    const item = this.loginItem
+    const sameProgram = (query.path ?? process.execPath) === item.path
+    const matches = item.openAtLogin && sameProgram && isDeepStrictEqual(query.args ?? [], item.args)
+    return {
+      openAtLogin: matches && item.status !== 'requires-approval',
+      openAsHidden: false,
+      wasOpenedAtLogin: item.wasOpenedAtLogin,
+      wasOpenedAsHidden: false,
+      restoreState: false,
+      status: item.status,
+      launchItems: [],
+      executableWillLaunchAtLogin: item.openAtLogin && sameProgram && !item.deactivatedInTaskManager,
+    }
   }
 
-  setLoginItemSettings(settings: { openAtLogin?: boolean; args?: string[] }): void {
-    this.loginItem = { ...this.loginItem, openAtLogin: settings.openAtLogin ?? false, args: settings.args ?? [] }
+  setLoginItemSettings(settings: Settings): void {
+    const openAtLogin = settings.openAtLogin ?? false
+    const status = !openAtLogin ? 'not-registered' : this.loginItem.needsApproval ? 'requires-approval' : 'enabled'
+    this.loginItem = { ...this.loginItem, openAtLogin, path: settings.path ?? process.execPath, args: settings.args ?? [], status }
   }
 }
 
@@ -409,7 +446,7 @@ export function resetFakeElectron(): void {
   Tray.instances.length = 0
   Object.assign(app, { isReady: false, isPackaged: false, paths: {}, appPath: REPO_ROOT, holdsSingleInstanceLock: true, quitRequests: 0, quitted: false, exitCode: undefined, appUserModelId: undefined, lockedUserData: undefined })
   app.dock.hidden = false
-  app.loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] }
+  app.loginItem = freshLoginItem()
   protocol.privileged.length = 0
   protocol.handlers.clear()
   session.defaultSession = new FakeSession()

@@ -46,6 +46,7 @@ describe('settings store', () => {
       allowPublic: false,
       limits: {},
       startAtLogin: false,
+      closeWithoutTray: 'minimize',
     })
     expect(statSync(file()).mode & 0o777).toBe(0o600)
   })

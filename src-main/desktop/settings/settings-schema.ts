@@ -20,6 +20,7 @@ export const DEFAULT_SETTINGS: Readonly<DesktopSettings> = Object.freeze({
   allowPublic: false,
   limits: {},
   startAtLogin: false,
+  closeWithoutTray: 'minimize',
 })
 
 export const MAX_INTERFACE_NAME_LENGTH = 256
@@ -56,6 +57,7 @@ export const SETTINGS_SCHEMA: Schema<DesktopSettings> = {
   allowPublic: { type: 'boolean', default: false },
   limits: { type: 'object', properties: limitProperties, additionalProperties: false, default: {} },
   startAtLogin: { type: 'boolean', default: false },
+  closeWithoutTray: { type: 'string', enum: ['minimize', 'quit'], default: DEFAULT_SETTINGS.closeWithoutTray },
 }
 
 type Migrations = NonNullable<Options<DesktopSettings>['migrations']>

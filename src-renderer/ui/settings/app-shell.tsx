@@ -28,7 +28,7 @@ export function useAppShell(desktop: DesktopBridge | undefined): AppShellState |
 
 export function NoTrayBar({ desktop }: { desktop: DesktopBridge }) {
   return (
-    <div className="no-tray" role="note">
+    <div className="top no-tray" role="note">
       <p>This desktop shows no tray icons, so this window is Switchboard: closing it minimises it, or quits, as chosen in Settings.</p>
       <button type="button" onClick={() => void desktop.quit()}>
         Quit Switchboard

@@ -80,7 +80,12 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
   const shellState = (): AppShellState => ({ tray: trayShown, loginItem: autostart.state })
 
   const dashboardFiles = loadDashboardFiles(paths.renderer)
-  const lifecycle = new RelayLifecycle(settingsNodeOptions(settings.settings), { ...relayHooks, dashboardFiles, discovery: { frontEnd: 'app' } })
+  const lifecycle = new RelayLifecycle(settingsNodeOptions(settings.settings), {
+    ...relayHooks,
+    dashboardFiles,
+    // macOS and Windows keep an app's state in its own folder (Application Support, AppData), not ~/.config.
+    discovery: { frontEnd: 'app', instancesDir: platform === 'linux' ? undefined : path.join(app.getPath('userData'), 'instances') },
+  })
   logLifecycle(lifecycle, log)
   const feed = new WindowMonitorTransport(lifecycle.monitor)
 

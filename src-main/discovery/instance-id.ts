@@ -34,13 +34,14 @@ function configDir(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * `$SWITCHBOARD_INSTANCE_ID_FILE`, else `<config>/switchboard/instances/<front end>-<port>`, where
- * <config> is `$XDG_CONFIG_HOME` or `~/.config`. A second relay of the same slot running at the
- * same time uses the same name with `-2`, `-3`, ... appended.
+ * `$SWITCHBOARD_INSTANCE_ID_FILE`, else `<instances>/<front end>-<port>`, where <instances> is the
+ * front end's own folder when it has one (the desktop app's user data on macOS and Windows), else
+ * `<config>/switchboard/instances` with <config> `$XDG_CONFIG_HOME` or `~/.config`. A second relay
+ * of the same slot running at the same time uses the same name with `-2`, `-3`, ... appended.
  */
-export function instanceIdFile(slot: InstanceSlot, env: NodeJS.ProcessEnv = process.env): string {
+export function instanceIdFile(slot: InstanceSlot, env: NodeJS.ProcessEnv = process.env, instancesDir = join(configDir(env), 'instances')): string {
   if (env[INSTANCE_ID_FILE_ENV]) return env[INSTANCE_ID_FILE_ENV]
-  return join(configDir(env), 'instances', `${slot.frontEnd}-${slot.port}`)
+  return join(instancesDir, `${slot.frontEnd}-${slot.port}`)
 }
 
 /** Where versions before per-instance ids kept the one id of every relay of a user. */

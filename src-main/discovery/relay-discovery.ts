@@ -43,6 +43,8 @@ export interface DiscoverySettings {
 export interface RelayDiscoveryOptions extends DiscoverySettings {
   /** Where the instance id is kept; by default one file per front end and port (instance-id.ts). */
   instanceIdFile?: string
+  /** The folder of those per-port files, when the front end has its own (instance-id.ts). */
+  instancesDir?: string
   /** Which program runs the relay ('relay' when absent): the app and the headless relay keep their ids apart. */
   frontEnd?: FrontEnd
   /** The port the relay was asked for (0: any free one); the one it listens on when absent. */
@@ -259,7 +261,7 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
 
 function claimId(options: RelayDiscoveryOptions, listeningPort: number): InstanceIdClaim {
   if (options.instanceIdFile) return InstanceIdClaim.take(options.instanceIdFile)
-  const file = instanceIdFile({ frontEnd: options.frontEnd ?? 'relay', port: options.requestedPort ?? listeningPort })
+  const file = instanceIdFile({ frontEnd: options.frontEnd ?? 'relay', port: options.requestedPort ?? listeningPort }, process.env, options.instancesDir)
   // Only the default place inherits the one id older versions kept per user.
   return InstanceIdClaim.take(file, { adopt: process.env[INSTANCE_ID_FILE_ENV] ? undefined : legacyInstanceIdFile() })
 }

@@ -483,3 +483,22 @@ describe('desktop app: start at login, read back from the OS', () => {
   })
 })
 
+describe('desktop app: where the relay\'s instance id is kept', () => {
+  const instanceIdIn = (dir: string) => path.join(dir, `app-${port}`)
+
+  test('macOS and Windows: in the app\'s user data; Linux: in ~/.config/switchboard (XDG)', async () => {
+    delete process.env.SWITCHBOARD_INSTANCE_ID_FILE
+    await launch(['Switchboard'], { platform: 'darwin' })
+    const id = readFileSync(instanceIdIn(path.join(app.paths.userData!, 'instances')), 'utf8').trim()
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(existsSync(instanceIdIn(path.join(process.env.XDG_CONFIG_HOME!, 'switchboard', 'instances')))).toBe(false)
+    app.quit()
+    await eventually(() => app.quitted, 10_000, 'the quit to go through')
+
+    resetFakeElectron()
+    app.paths = { userData: path.join(home, 'userData'), logs: path.join(home, 'logs') }
+    await launch(['electron', '.'], { platform: 'linux' })
+    expect(existsSync(instanceIdIn(path.join(process.env.XDG_CONFIG_HOME!, 'switchboard', 'instances')))).toBe(true)
+  })
+})
+

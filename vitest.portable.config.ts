@@ -24,6 +24,12 @@ export default mergeConfig(
         'test/limits/idle-memory.test.ts',
         // A log folder under /proc that cannot be created.
         'test/desktop/logging.test.ts',
+        // Packaging for Linux with a stand-in Electron binary; the Linux job runs it.
+        'test/packaging/packaged-files.test.ts',
+        // systemd-analyze (Debian's systemd).
+        'test/packaging/systemd-unit.test.ts',
+        // Runs the package's bin directly and stops it with SIGTERM (Windows has a .cmd shim, no SIGTERM).
+        'test/packaging/npm-package.test.ts',
       ],
     },
   }),

@@ -19,7 +19,7 @@ export const BUILDER_CONFIG_FILE = 'electron-builder.yml'
 /** electron-builder's internals, reached from its own location so the versions always match. */
 const builderRequire = createRequire(createRequire(import.meta.url).resolve('electron-builder'))
 const { getConfig, validateConfiguration } = builderRequire('app-builder-lib/out/util/config/config') as {
-  getConfig(projectDir: string, configPath: string | null, configFromOptions: null): Promise<Configuration>
+  getConfig(projectDir: string, configPath: string | null, configFromOptions: Configuration | null): Promise<Configuration>
   validateConfiguration(config: Configuration, debugLogger: unknown): Promise<void>
 }
 const { DebugLogger } = builderRequire('builder-util') as { DebugLogger: new (enabled: boolean) => unknown }
@@ -33,9 +33,13 @@ export const REQUIRED_FUSES = {
   enableCookieEncryption: true,
 } as const
 
-/** Loads and validates the configuration; throws electron-builder's own error when the schema refuses it. */
-export async function loadBuilderConfig(projectDir = REPO_ROOT, file = BUILDER_CONFIG_FILE): Promise<Configuration> {
-  const config = await getConfig(projectDir, path.resolve(projectDir, file), null)
+/**
+ * Loads and validates the configuration, with `overrides` merged over the file as electron-builder
+ * merges a build's `config` option; throws electron-builder's own error when the schema refuses it.
+ */
+export async function loadBuilderConfig(projectDir = REPO_ROOT, file = BUILDER_CONFIG_FILE, overrides: Configuration | null = null): Promise<Configuration> {
+  // electron-builder merges into the object it is given.
+  const config = await getConfig(projectDir, path.resolve(projectDir, file), overrides && structuredClone(overrides))
   await validateConfiguration(config, new DebugLogger(false))
   return config
 }

@@ -106,6 +106,8 @@ export async function buildBundles({ bundles = PRODUCT_BUNDLES, root = REPO_ROOT
         // Electron 42 runs Node 24; the CLI runs on the Node version package.json's engines names.
         target: bundle.kind === 'electron-main' ? 'node22' : 'node20',
         sourcemap: 'linked',
+        // The headless relay is the npm package's `bin` (scripts/relay-package.ts): runnable by itself.
+        ...(bundle.kind === 'node' ? { banner: { js: '#!/usr/bin/env node' } } : {}),
         plugins: [bakedVersion(pkg.version), onlyDeclaredPackages(new Set([...dependencies, ...(bundle.provided ?? [])]))],
       })
     }),

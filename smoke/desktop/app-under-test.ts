@@ -15,19 +15,24 @@ import { _electron, type ElectronApplication, type Page } from 'playwright-core'
 export class SmokeProfile {
   readonly root = mkdtempSync(path.join(tmpdir(), 'switchboard-smoke-'))
   readonly userData = path.join(this.root, 'user-data')
+  readonly home = path.join(this.root, 'home')
 
   constructor() {
     mkdirSync(this.userData)
+    mkdirSync(this.home)
   }
 
   /** The app's command line: the user-data folder as a switch, read by the app before anything touches it. */
   get args(): string[] {
-    return [`--user-data-dir=${this.userData}`]
+    // Linux runners forbid the unprivileged user namespaces Chromium's sandbox needs, and the
+    // unpacked app's chrome-sandbox helper is not setuid root: without this the app aborts at start.
+    // playwright adds it to the launches it makes; the second launch is ours.
+    return [`--user-data-dir=${this.userData}`, ...(process.platform === 'linux' ? ['--no-sandbox'] : [])]
   }
 
   /** Every variable a platform derives per-user folders from, pointed into the profile. */
   get env(): NodeJS.ProcessEnv {
-    const home = path.join(this.root, 'home')
+    const home = this.home
     return {
       ...process.env,
       HOME: home,

@@ -9,6 +9,12 @@ import path from 'node:path'
 
 export const SMOKE_APP_DIR = 'dist/smoke-app'
 
+/** What `npm run package:smoke` changes in electron-builder.yml (electron-builder merges it over the file). */
+export const SMOKE_BUILD_CONFIG = {
+  directories: { output: SMOKE_APP_DIR },
+  electronFuses: { enableNodeCliInspectArguments: true },
+}
+
 /** The app's binary inside electron-builder's unpacked output, per platform (mac: mac or mac-arm64). */
 export function smokeAppExecutable(projectDir: string, platform: NodeJS.Platform = process.platform): string | undefined {
   const root = path.join(projectDir, SMOKE_APP_DIR)

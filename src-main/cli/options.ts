@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { tokenProblem, type TokenKind } from '../../shared/access-tokens.js'
 import { DEFAULT_LIMITS, resolveLimits, type RelayLimits } from '../../shared/limits.js'
@@ -7,6 +8,8 @@ import { checkNodeOptions } from '../node/check-options.js'
 /** The node's options from the flags, and what only the terminal needs. */
 export interface RelayCliOptions extends RelayNodeOptions {
   verbosity: 'quiet' | 'normal' | 'verbose'
+  /** `--config-dir`, absolute: where the relay keeps what it remembers across restarts. */
+  configDir: string | undefined
   limits: RelayLimits
   help: boolean
   version: boolean
@@ -35,7 +38,7 @@ export function usage(): string {
     ({ name, flag }) => `  --${flag} <n>`.padEnd(36) + `${LIMIT_HELP[name]} (default ${DEFAULT_LIMITS[name]})`,
   )
   return [
-    'Usage: npm run relay -- [options]',
+    'Usage: switchboard-relay [options]      (in a checkout: npm run relay -- [options])',
     '',
     'Runs the Switchboard relay without a window: @localfirst/relay v4 clients connect to it.',
     '',
@@ -54,6 +57,8 @@ export function usage(): string {
     ''.padEnd(36) + 'link-local addresses only)',
     '  --admin-token <token>'.padEnd(36) + 'let other machines open the dashboard with this token (or $SWITCHBOARD_ADMIN_TOKEN,',
     ''.padEnd(36) + 'which other users cannot see in the process list); at least 12 characters',
+    '  --config-dir <folder>'.padEnd(36) + 'keep what the relay remembers across restarts (its instance id) here',
+    ''.padEnd(36) + '(default: $STATE_DIRECTORY, which systemd sets, else ~/.config/switchboard)',
     '  --quiet'.padEnd(36) + 'print only the address and errors',
     '  --verbose'.padEnd(36) + 'print every relay event (joins, pipes, ...)',
     '  --version'.padEnd(36) + 'print the version and exit',
@@ -82,6 +87,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'admin-token': { type: 'string' },
       token: { type: 'string' },
       'allow-public': { type: 'boolean', default: false },
+      'config-dir': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -115,6 +121,7 @@ export function parseRelayArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     accessToken,
     allowPublic: Boolean(values['allow-public']),
     verbosity: values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal',
+    configDir: values['config-dir'] ? path.resolve(values['config-dir'] as string) : undefined,
     limits: resolveLimits(limitOverrides),
     help: Boolean(values.help),
     version: Boolean(values.version),

@@ -25,7 +25,7 @@ async function main(): Promise<number> {
     return 0
   }
 
-  const node = new RelayNode(options)
+  const node = new RelayNode(options, { discovery: { stateDir: options.configDir } })
   const quiet = options.verbosity === 'quiet'
   node.on('problem', problem => console.error(`switchboard: ${problemMessage(problem)}`))
   // Installed before anything is printed: a supervisor may signal the moment the address appears.

@@ -84,7 +84,7 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
     ...relayHooks,
     dashboardFiles,
     // macOS and Windows keep an app's state in its own folder (Application Support, AppData), not ~/.config.
-    discovery: { frontEnd: 'app', instancesDir: platform === 'linux' ? undefined : path.join(app.getPath('userData'), 'instances') },
+    discovery: { frontEnd: 'app', stateDir: platform === 'linux' ? undefined : app.getPath('userData') },
   })
   logLifecycle(lifecycle, log)
   const feed = new WindowMonitorTransport(lifecycle.monitor)

@@ -29,24 +29,32 @@ const MAX_FILES_PER_SLOT = 32
 /** Boot times computed from the uptime wobble by a few seconds; farther apart, the machine rebooted. */
 const SAME_BOOT_TOLERANCE_MS = 60_000
 
-function configDir(env: NodeJS.ProcessEnv): string {
+function userConfigDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'switchboard')
 }
 
 /**
- * `$SWITCHBOARD_INSTANCE_ID_FILE`, else `<instances>/<front end>-<port>`, where <instances> is the
- * front end's own folder when it has one (the desktop app's user data on macOS and Windows), else
- * `<config>/switchboard/instances` with <config> `$XDG_CONFIG_HOME` or `~/.config`. A second relay
- * of the same slot running at the same time uses the same name with `-2`, `-3`, ... appended.
+ * Where a relay keeps what it must remember across restarts, unless told (`--config-dir`): the
+ * folder systemd made for the service (`StateDirectory=` sets `$STATE_DIRECTORY`, a `:`-separated
+ * list when the unit names several: the first is ours), else the user's `~/.config/switchboard`.
  */
-export function instanceIdFile(slot: InstanceSlot, env: NodeJS.ProcessEnv = process.env, instancesDir = join(configDir(env), 'instances')): string {
+export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env.STATE_DIRECTORY?.split(':')[0] || userConfigDir(env)
+}
+
+/**
+ * `$SWITCHBOARD_INSTANCE_ID_FILE`, else `<state>/instances/<front end>-<port>` with <state> from
+ * `stateDirectory`. A second relay of the same slot running at the same time uses the same name
+ * with `-2`, `-3`, ... appended.
+ */
+export function instanceIdFile(slot: InstanceSlot, env: NodeJS.ProcessEnv = process.env, dir = stateDirectory(env)): string {
   if (env[INSTANCE_ID_FILE_ENV]) return env[INSTANCE_ID_FILE_ENV]
-  return join(instancesDir, `${slot.frontEnd}-${slot.port}`)
+  return join(dir, 'instances', `${slot.frontEnd}-${slot.port}`)
 }
 
 /** Where versions before per-instance ids kept the one id of every relay of a user. */
 export function legacyInstanceIdFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(configDir(env), 'instance-id')
+  return join(userConfigDir(env), 'instance-id')
 }
 
 /** What a lock file holds: its owner, and the boot it runs in (a pid from an earlier boot means nothing). */

@@ -43,8 +43,8 @@ export interface DiscoverySettings {
 export interface RelayDiscoveryOptions extends DiscoverySettings {
   /** Where the instance id is kept; by default one file per front end and port (instance-id.ts). */
   instanceIdFile?: string
-  /** The folder of those per-port files, when the front end has its own (instance-id.ts). */
-  instancesDir?: string
+  /** The folder for what the relay remembers across restarts; `stateDirectory()` when absent. */
+  stateDir?: string
   /** Which program runs the relay ('relay' when absent): the app and the headless relay keep their ids apart. */
   frontEnd?: FrontEnd
   /** The port the relay was asked for (0: any free one); the one it listens on when absent. */
@@ -261,9 +261,10 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
 
 function claimId(options: RelayDiscoveryOptions, listeningPort: number): InstanceIdClaim {
   if (options.instanceIdFile) return InstanceIdClaim.take(options.instanceIdFile)
-  const file = instanceIdFile({ frontEnd: options.frontEnd ?? 'relay', port: options.requestedPort ?? listeningPort }, process.env, options.instancesDir)
+  const file = instanceIdFile({ frontEnd: options.frontEnd ?? 'relay', port: options.requestedPort ?? listeningPort }, process.env, options.stateDir)
   // Only the default place inherits the one id older versions kept per user.
-  return InstanceIdClaim.take(file, { adopt: process.env[INSTANCE_ID_FILE_ENV] ? undefined : legacyInstanceIdFile() })
+  const defaultPlace = !process.env[INSTANCE_ID_FILE_ENV] && !options.stateDir
+  return InstanceIdClaim.take(file, { adopt: defaultPlace ? legacyInstanceIdFile() : undefined })
 }
 
 /** Of two relays announcing one id, whether `self` is the one to take a new id. */

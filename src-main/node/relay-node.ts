@@ -33,7 +33,7 @@ export interface RelayNodeHooks {
   /** The monitoring feed's pacing; see PUBLISH_POLICY. */
   monitor?: Partial<PublishPolicy>
   /** Discovery's own knobs (which front end runs it and where its instance id is kept, how often interfaces are read). */
-  discovery?: Pick<RelayDiscoveryOptions, 'frontEnd' | 'instanceIdFile' | 'instancesDir' | 'pollMs'>
+  discovery?: Pick<RelayDiscoveryOptions, 'frontEnd' | 'instanceIdFile' | 'stateDir' | 'pollMs'>
   startDiscovery?: StartDiscovery
   /** Goodbyes that take longer than this are given up on, so stopping never hangs on the network. */
   goodbyeTimeoutMs?: number

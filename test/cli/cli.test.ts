@@ -2,7 +2,9 @@
  * The headless relay CLI as a real child process: its first line, --port 0, PORT, a busy port,
  * --help, bad arguments, refusal log lines, and graceful shutdown on SIGTERM and SIGINT.
  */
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { WebSocket } from 'ws'
 import { DEFAULT_LIMITS } from '../../shared/limits.js'
@@ -48,6 +50,16 @@ describe('relay CLI: starting', () => {
     expect((await fetchHealth(relay.port)).counts.sockets).toBe(1)
     const exit = await relay.cli.stop('SIGTERM')
     expect(exit.code).toBe(0)
+  })
+
+  test('the instance id is kept in --config-dir, else in $STATE_DIRECTORY (systemd\'s StateDirectory=)', async () => {
+    const [flagDir, stateDir] = [mkdtempSync(path.join(tmpdir(), 'switchboard-config-dir-')), mkdtempSync(path.join(tmpdir(), 'switchboard-state-dir-'))]
+    for (const [args, kept] of [[['--config-dir', flagDir], flagDir], [[], stateDir]] as const) {
+      const relay = await startCliRelay(['--no-advertise', ...args], { STATE_DIRECTORY: stateDir })
+      const { relay: self } = (await (await fetch(`http://127.0.0.1:${relay.port}/.well-known/lf-relay`)).json()) as { relay: { id: string } }
+      expect(readFileSync(path.join(kept, 'instances', 'relay-0'), 'utf8')).toContain(self.id)
+      expect((await relay.cli.stop()).code).toBe(0)
+    }
   })
 
   test('PORT is honoured when --port is not given, and --port wins over it', async () => {

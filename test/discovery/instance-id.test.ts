@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
-import { INSTANCE_ID_FILE_ENV, InstanceIdClaim, instanceIdFile, legacyInstanceIdFile } from '../../src-main/discovery/instance-id.js'
+import { INSTANCE_ID_FILE_ENV, InstanceIdClaim, instanceIdFile, legacyInstanceIdFile, stateDirectory } from '../../src-main/discovery/instance-id.js'
 import { REPO_ROOT } from '../helpers/processes.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -174,5 +174,15 @@ describe('instance id store', () => {
     expect(instanceIdFile({ frontEnd: 'relay', port: 0 }, {})).toMatch(/\.config\/switchboard\/instances\/relay-0$/)
     expect(instanceIdFile({ frontEnd: 'relay', port: 8080 }, { [INSTANCE_ID_FILE_ENV]: '/tmp/x' })).toBe('/tmp/x')
     expect(legacyInstanceIdFile({ XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/switchboard/instance-id')
+  })
+
+  test('a service\'s state folder ($STATE_DIRECTORY, the first of several) or a folder given outright replaces the config folder', () => {
+    expect(stateDirectory({ STATE_DIRECTORY: '/var/lib/switchboard-relay', XDG_CONFIG_HOME: '/cfg' })).toBe('/var/lib/switchboard-relay')
+    expect(stateDirectory({ STATE_DIRECTORY: '/var/lib/a:/var/lib/b' })).toBe('/var/lib/a')
+    expect(stateDirectory({ XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/switchboard')
+    expect(instanceIdFile({ frontEnd: 'relay', port: 8080 }, { STATE_DIRECTORY: '/var/lib/s' })).toBe('/var/lib/s/instances/relay-8080')
+    expect(instanceIdFile({ frontEnd: 'relay', port: 8080 }, { STATE_DIRECTORY: '/var/lib/s' }, '/given')).toBe('/given/instances/relay-8080')
+    // Only the user's own folder holds an id from before per-instance ids.
+    expect(legacyInstanceIdFile({ STATE_DIRECTORY: '/var/lib/s', XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/switchboard/instance-id')
   })
 })

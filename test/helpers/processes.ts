@@ -115,7 +115,7 @@ export async function killLeftoverCliProcesses(): Promise<void> {
 }
 
 /** The environment a CLI child gets: ours, minus PORT unless the test sets it. */
-function cliEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+export function cliEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const merged: NodeJS.ProcessEnv = { ...process.env, NODE_NO_WARNINGS: '1' }
   delete merged.PORT
   for (const [key, value] of Object.entries(env)) {

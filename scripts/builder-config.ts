@@ -29,9 +29,11 @@ export const REQUIRED_FUSES = {
   enableNodeOptionsEnvironmentVariable: false,
   enableNodeCliInspectArguments: false,
   onlyLoadAppFromAsar: true,
-  enableEmbeddedAsarIntegrityValidation: true,
   enableCookieEncryption: true,
 } as const
+
+/** Sets the asar integrity fuse per platform; see the file for which and why. */
+export const INTEGRITY_FUSE_HOOK = 'scripts/asar-integrity-fuse.mjs'
 
 /**
  * Loads and validates the configuration, with `overrides` merged over the file as electron-builder
@@ -55,6 +57,11 @@ export function appRequirementProblems(config: Configuration, projectDir = REPO_
     const actual = (config.electronFuses as Record<string, unknown> | null | undefined)?.[fuse]
     if (actual !== value) problems.push(`electronFuses.${fuse} must be ${value}, is ${String(actual)}`)
   }
+  // For every platform it would stop Windows builds made on Linux or signed after packing from starting.
+  if ((config.electronFuses as Record<string, unknown> | null | undefined)?.enableEmbeddedAsarIntegrityValidation !== undefined) {
+    problems.push(`electronFuses.enableEmbeddedAsarIntegrityValidation must be left to ${INTEGRITY_FUSE_HOOK} (afterPack), which sets it where the build supports it`)
+  }
+  if (config.afterPack !== INTEGRITY_FUSE_HOOK) problems.push(`afterPack must be ${INTEGRITY_FUSE_HOOK}, is ${String(config.afterPack)}`)
   if (config.asar === false) problems.push('asar must stay on: the onlyLoadAppFromAsar fuse needs it')
   const info = config.mac?.extendInfo as Record<string, unknown> | undefined
   if (typeof info?.NSLocalNetworkUsageDescription !== 'string' || info.NSLocalNetworkUsageDescription.length === 0) {

@@ -66,6 +66,8 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
   const paths = appPaths(app.getAppPath())
   const log = new LogFile({ file: path.join(app.getPath('logs'), 'switchboard.log') })
   log.write(`Switchboard ${VERSION} starting`)
+  // Electron cannot read it back; the smoke test checks this line on Windows.
+  if (platform === 'win32' && app.isPackaged) log.write(`Windows taskbar id (AppUserModelId) ${APP_ID}`)
   const settings = new SettingsStore({ log: line => log.write(line) })
   const autostart = new Autostart({
     platform,

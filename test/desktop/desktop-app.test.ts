@@ -154,6 +154,7 @@ describe('desktop app: start-up', () => {
     app.appPath = path.join(home, 'resources', 'app.asar')
     await launch(['Switchboard.exe'], { platform: 'win32' })
     expect(app.appUserModelId).toBe(builderConfig.appId)
+    expect(log()).toContain(`Windows taskbar id (AppUserModelId) ${builderConfig.appId}`)
     expect(tray().image).toEqual({ path: path.join(home, 'resources', 'app.asar.unpacked', 'assets', 'tray', 'tray-running.ico') })
   })
 

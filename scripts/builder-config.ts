@@ -10,7 +10,8 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Configuration } from 'electron-builder'
 import { SERVICE_TYPE } from '@switchboard/lan-mdns/relay-service'
-import { MAIN_BUNDLE, PRELOAD_BUNDLE } from '../src-main/desktop/app-paths.js'
+import { APP_ID } from '../src-main/desktop/app-identity.js'
+import { MAIN_BUNDLE, PRELOAD_BUNDLE, TRAY_ICONS_DIR } from '../src-main/desktop/app-paths.js'
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..')
 export const BUILDER_CONFIG_FILE = 'electron-builder.yml'
@@ -40,9 +41,11 @@ export const REQUIRED_FUSES = {
   enableNodeOptionsEnvironmentVariable: false,
   enableNodeCliInspectArguments: false,
   onlyLoadAppFromAsar: true,
-  enableEmbeddedAsarIntegrityValidation: true,
   enableCookieEncryption: true,
 } as const
+
+/** Sets the asar integrity fuse per platform; see the file for which and why. */
+export const INTEGRITY_FUSE_HOOK = 'scripts/asar-integrity-fuse.mjs'
 
 /**
  * Loads and validates the configuration, with `overrides` merged over the file as electron-builder
@@ -66,6 +69,11 @@ export function appRequirementProblems(config: Configuration, projectDir = REPO_
     const actual = (config.electronFuses as Record<string, unknown> | null | undefined)?.[fuse]
     if (actual !== value) problems.push(`electronFuses.${fuse} must be ${value}, is ${String(actual)}`)
   }
+  // For every platform it would stop Windows builds made on Linux or signed after packing from starting.
+  if ((config.electronFuses as Record<string, unknown> | null | undefined)?.enableEmbeddedAsarIntegrityValidation !== undefined) {
+    problems.push(`electronFuses.enableEmbeddedAsarIntegrityValidation must be left to ${INTEGRITY_FUSE_HOOK} (afterPack), which sets it where the build supports it`)
+  }
+  if (config.afterPack !== INTEGRITY_FUSE_HOOK) problems.push(`afterPack must be ${INTEGRITY_FUSE_HOOK}, is ${String(config.afterPack)}`)
   if (config.asar === false) problems.push('asar must stay on: the onlyLoadAppFromAsar fuse needs it')
   const info = config.mac?.extendInfo as Record<string, unknown> | undefined
   if (typeof info?.NSLocalNetworkUsageDescription !== 'string' || info.NSLocalNetworkUsageDescription.length === 0) {
@@ -78,6 +86,10 @@ export function appRequirementProblems(config: Configuration, projectDir = REPO_
     const icon = config[platform]?.icon
     if (!icon) problems.push(`${platform}.icon is not set`)
     else if (!existsSync(path.join(projectDir, icon))) problems.push(`${platform}.icon ${icon} does not exist`)
+  }
+  if (config.appId !== APP_ID) problems.push(`appId must be ${APP_ID} (the app's AppUserModelId on Windows), is ${String(config.appId)}`)
+  if (![config.asarUnpack ?? []].flat().some(pattern => covers(pattern, `${TRAY_ICONS_DIR}/tray-running.ico`))) {
+    problems.push(`asarUnpack must include ${TRAY_ICONS_DIR}/**: Windows tray icons read from inside app.asar go blank`)
   }
   const files = filePatterns(config.files)
   for (const needed of [MAIN_BUNDLE, PRELOAD_BUNDLE, 'dist/renderer/index.html', 'assets/tray/tray-running.png']) {

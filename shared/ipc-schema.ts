@@ -38,6 +38,21 @@ export interface DesktopSettings {
   /** Overrides of the relay's limits; a limit left out keeps the engine's default. */
   limits: Partial<RelayLimits>
   startAtLogin: boolean
+  /** Where the desktop shows no tray icon: closing the window minimises it, or quits the app. */
+  closeWithoutTray: 'minimize' | 'quit'
+}
+
+/** The login item as the OS reports it; on macOS 13+ an unsigned app's waits for the user's approval. */
+export type LoginItemState = 'on' | 'off' | 'requires-approval'
+
+/** The app around the window, as the window shows it. */
+export interface AppShellState {
+  /**
+   * Whether the desktop shows tray icons. Stock GNOME does not (no StatusNotifierItem host): the
+   * window is then the app, it has its own Quit, and closing it does what `closeWithoutTray` says.
+   */
+  tray: boolean
+  loginItem: LoginItemState
 }
 
 /** The settings to change; the rest stay as they are. */
@@ -94,6 +109,10 @@ export const IPC = {
   'relay:status-changed': notify<RelayStatus>(),
   'relay:network-interfaces': invoke<void, NetworkInterfaceChoice[]>(),
   'app:open-logs-folder': invoke<void, void>(),
+  'app:shell': invoke<void, AppShellState>(),
+  'app:shell-changed': notify<AppShellState>(),
+  /** The window's own Quit, where there is no tray to quit from. */
+  'app:quit': invoke<void, void>(),
   /** The window starts watching the monitoring feed: a `snapshot` comes first. */
   'monitor:subscribe': send<void>(),
   'monitor:unsubscribe': send<void>(),
@@ -129,6 +148,9 @@ export interface DesktopBridge {
   getRelayStatus(): Promise<RelayStatus>
   listNetworkInterfaces(): Promise<NetworkInterfaceChoice[]>
   openLogsFolder(): Promise<void>
+  getShell(): Promise<AppShellState>
+  onShell(listener: (shell: AppShellState) => void): () => void
+  quit(): Promise<void>
   /** Calls `listener` whenever the relay's status changes; returns a function that stops it. */
   onRelayStatus(listener: (status: RelayStatus) => void): () => void
   /** Calls `listener` when settings change elsewhere (the tray's "Start at login"). */

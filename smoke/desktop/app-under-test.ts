@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { _electron, type ElectronApplication, type Page } from 'playwright-core'
+import { APP_URL } from '../../src-main/desktop/window/app-protocol.js'
+import { eventually } from '../../test/helpers/relay.js'
 
 /**
  * A throwaway home for the app: its user data (settings, logs, Chromium's profile) and the relay's
@@ -74,9 +76,14 @@ export class AppUnderTest {
     return new AppUnderTest(electron)
   }
 
-  /** The dashboard window (the app opens it on a launch that is not a login). */
-  window(): Promise<Page> {
-    return this.electron.firstWindow({ timeout: 30_000 })
+  /**
+   * The dashboard window (the app opens it on a launch that is not a login). Not simply the first
+   * window: on Windows a hidden one without a page listens for log-off and shutdown.
+   */
+  async window(): Promise<Page> {
+    const dashboard = () => this.electron.windows().find(page => page.url().startsWith(APP_URL))
+    await eventually(() => dashboard() !== undefined, 30_000, `a window on ${APP_URL}`)
+    return dashboard()!
   }
 
   /** Quits the way the tray's Quit does (app.quit) and waits for the process to end. */

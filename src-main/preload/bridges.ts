@@ -76,5 +76,8 @@ export function desktopBridge(client: IpcClient): DesktopBridge {
     openLogsFolder: () => client.invoke('app:open-logs-folder'),
     onRelayStatus: listener => client.listen('relay:status-changed', listener),
     onSettings: listener => client.listen('settings:changed', listener),
+    getShell: () => client.invoke('app:shell'),
+    onShell: listener => client.listen('app:shell-changed', listener),
+    quit: () => client.invoke('app:quit'),
   }
 }

@@ -15,6 +15,7 @@ import { OverviewView } from './views/OverviewView.js'
 import { PeersView } from './views/PeersView.js'
 import { PipesView } from './views/PipesView.js'
 import { SettingsView } from './settings/SettingsView.js'
+import { NoTrayBar, useAppShell } from './settings/app-shell.js'
 import { TopologyView } from './views/TopologyView.js'
 
 const ROUTES = ['overview', 'devices', 'peers', 'documents', 'pipes', 'map', 'events', 'settings'] as const
@@ -35,6 +36,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
   const route = hashRoute === 'settings' && !desktop ? 'overview' : hashRoute
   const [pending, setPending] = useState<PendingAction>()
   const [outcome, setOutcome] = useState<ActionOutcome>()
+  const shell = useAppShell(desktop)
   useSearchShortcut()
 
   // The confirmation text counts pipes at the moment of asking, without re-creating the callbacks.
@@ -85,6 +87,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
           {outcome?.message}
         </p>
       </header>
+      {desktop && shell?.tray === false && <NoTrayBar desktop={desktop} />}
       <Tabs tabs={tabs} selected={route} onSelect={setRoute} />
       <main id={PANEL_ID} role="tabpanel" aria-labelledby={tabId(route)} className="panel">
         {route === 'overview' && <OverviewView state={state} now={now} />}
@@ -94,7 +97,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
         {route === 'pipes' && <PipesView pipes={state.pipes} peers={state.peers} now={now} onClose={askClose} />}
         {route === 'map' && <TopologyView devices={state.devices} documents={state.documents} peers={state.peers} pipes={state.pipes} />}
         {route === 'events' && <EventsView events={state.events} missed={state.missedEvents} />}
-        {route === 'settings' && desktop && <SettingsView desktop={desktop} />}
+        {route === 'settings' && desktop && <SettingsView desktop={desktop} shell={shell} />}
       </main>
       {pending && (
         <ConfirmDialog title={pending.title} confirmLabel={pending.confirmLabel} onConfirm={confirm} onCancel={() => setPending(undefined)}>

@@ -2,35 +2,19 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { describe, expect, test } from 'vitest'
-import { Autostart, HIDDEN_ARG, launchCommand, type AutostartOptions } from '../../src-main/desktop/start-at-login/autostart.js'
+import { beforeEach, describe, expect, test } from 'vitest'
+import { Autostart, HIDDEN_ARG, launchCommand } from '../../src-main/desktop/start-at-login/autostart.js'
+import { app, resetFakeElectron } from './fake-electron.js'
 import { autostartEntry, execArgument, xdgAutostartDir } from '../../src-main/desktop/start-at-login/xdg-autostart.js'
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'switchboard-autostart-'))
 
-function loginItems() {
-  const calls: unknown[] = []
-  let state = { openAtLogin: false, wasOpenedAtLogin: false }
-  return {
-    calls,
-    opened: (wasOpenedAtLogin: boolean) => (state = { ...state, wasOpenedAtLogin }),
-    api: {
-      getLoginItemSettings: (query?: unknown) => {
-        calls.push(['get', query])
-        return state
-      },
-      setLoginItemSettings: (settings: { openAtLogin?: boolean }) => {
-        calls.push(['set', settings])
-        state = { ...state, openAtLogin: settings.openAtLogin ?? false }
-      },
-    } as unknown as AutostartOptions['loginItems'],
-  }
-}
+beforeEach(() => resetFakeElectron())
 
 describe('start at login', () => {
   test('Linux: an XDG autostart entry that starts the app hidden; removed again when turned off', () => {
     const directory = tempDir()
-    const autostart = new Autostart({ platform: 'linux', loginItems: loginItems().api, xdg: { directory, command: ['/opt/Switchboard/switchboard'] } })
+    const autostart = new Autostart({ platform: 'linux', loginItems: app, command: ['/opt/Switchboard/switchboard'], xdgDirectory: directory })
     expect(autostart.enabled).toBe(false)
     autostart.enabled = true
     const file = path.join(directory, 'switchboard.desktop')
@@ -59,32 +43,49 @@ describe('start at login', () => {
     expect(autostartEntry(['/a b/electron', '/repo'])).toContain('Exec="/a b/electron" /repo')
   })
 
-  test('Windows: a login item matched by its --hidden argument', () => {
-    const items = loginItems()
-    const autostart = new Autostart({ platform: 'win32', loginItems: items.api, xdg: { directory: tempDir(), command: ['x'] } })
+  test('Windows, installed: a login item for the app with --hidden; read back as the OS has it (Task Manager can turn it off)', () => {
+    const autostart = new Autostart({ platform: 'win32', loginItems: app, command: ['C:\\Switchboard\\Switchboard.exe'], xdgDirectory: tempDir() })
     autostart.enabled = true
-    expect(autostart.enabled).toBe(true)
-    expect(items.calls).toEqual([
-      ['set', { openAtLogin: true, args: [HIDDEN_ARG] }],
-      ['get', { args: [HIDDEN_ARG] }],
-    ])
+    expect(app.loginItem).toMatchObject({ openAtLogin: true, path: 'C:\\Switchboard\\Switchboard.exe', args: [HIDDEN_ARG] })
+    expect(autostart.state).toBe('on')
+    app.loginItem.deactivatedInTaskManager = true
+    expect(autostart.state).toBe('off')
     expect(autostart.launchedAtLogin(['Switchboard.exe', HIDDEN_ARG])).toBe(true)
     expect(autostart.launchedAtLogin(['Switchboard.exe'])).toBe(false)
   })
 
-  test('macOS: a login item; a launch at login is recognised by wasOpenedAtLogin', () => {
-    const items = loginItems()
-    const autostart = new Autostart({ platform: 'darwin', loginItems: items.api, xdg: { directory: tempDir(), command: ['x'] } })
+  test('Windows, development: the login item runs Electron with the app folder, or it would open Electron\'s default app', () => {
+    const command = launchCommand({ execPath: 'C:\\repo\\node_modules\\electron\\dist\\electron.exe', appPath: 'C:\\repo', isPackaged: false, appImage: undefined, appDir: undefined })
+    const autostart = new Autostart({ platform: 'win32', loginItems: app, command, xdgDirectory: tempDir() })
     autostart.enabled = true
-    expect(items.calls[0]).toEqual(['set', { openAtLogin: true }])
+    expect(app.loginItem).toMatchObject({ path: 'C:\\repo\\node_modules\\electron\\dist\\electron.exe', args: ['C:\\repo', HIDDEN_ARG] })
+    expect(autostart.state).toBe('on')
+    autostart.enabled = false
+    expect(autostart.state).toBe('off')
+  })
+
+  test('macOS: a login item; one waiting for approval (macOS 13+, unsigned app) reads as such, still wanted; a launch at login is recognised by wasOpenedAtLogin', () => {
+    const autostart = new Autostart({ platform: 'darwin', loginItems: app, command: ['/Applications/Switchboard.app/Contents/MacOS/Switchboard'], xdgDirectory: tempDir() })
+    autostart.enabled = true
+    expect(autostart.state).toBe('on')
+    autostart.enabled = false
+    app.loginItem.needsApproval = true
+    autostart.enabled = true
+    expect(app.getLoginItemSettings().openAtLogin).toBe(false)
+    expect(autostart.state).toBe('requires-approval')
+    expect(autostart.enabled).toBe(true)
     expect(autostart.launchedAtLogin(['Switchboard'])).toBe(false)
-    items.opened(true)
+    app.loginItem.wasOpenedAtLogin = true
     expect(autostart.launchedAtLogin(['Switchboard'])).toBe(true)
   })
 
-  test('the command that starts the app: the AppImage, the packaged binary, or Electron with the app folder', () => {
-    expect(launchCommand({ execPath: '/tmp/.mount_x/switchboard', appPath: '/tmp/.mount_x/resources/app.asar', isPackaged: true, appImage: '/home/ada/Switchboard.AppImage' })).toEqual(['/home/ada/Switchboard.AppImage'])
-    expect(launchCommand({ execPath: '/opt/Switchboard/switchboard', appPath: '/opt/Switchboard/resources/app.asar', isPackaged: true, appImage: undefined })).toEqual(['/opt/Switchboard/switchboard'])
-    expect(launchCommand({ execPath: '/repo/node_modules/electron/dist/electron', appPath: '/repo', isPackaged: false, appImage: undefined })).toEqual(['/repo/node_modules/electron/dist/electron', '/repo'])
+  test('the command that starts the app: the AppImage only when running from inside it, the packaged binary, or Electron with the app folder', () => {
+    // A deb-installed copy started from a program inside an AppImage inherits APPIMAGE and APPDIR.
+    expect(launchCommand({ execPath: '/opt/Switchboard/switchboard', appPath: '/opt/Switchboard/resources/app.asar', isPackaged: true, appImage: '/home/ada/Other.AppImage', appDir: '/tmp/.mount_other' })).toEqual(['/opt/Switchboard/switchboard'])
+    expect(launchCommand({ execPath: '/tmp/.mount_x/switchboard', appPath: '/tmp/.mount_x/resources/app.asar', isPackaged: true, appImage: '/home/ada/Switchboard.AppImage', appDir: undefined })).toEqual(['/tmp/.mount_x/switchboard'])
+    expect(launchCommand({ execPath: '/tmp/.mount_xy/switchboard', appPath: '/tmp/.mount_xy/resources/app.asar', isPackaged: true, appImage: '/home/ada/Switchboard.AppImage', appDir: '/tmp/.mount_x' })).toEqual(['/tmp/.mount_xy/switchboard'])
+    expect(launchCommand({ execPath: '/tmp/.mount_x/switchboard', appPath: '/tmp/.mount_x/resources/app.asar', isPackaged: true, appImage: '/home/ada/Switchboard.AppImage', appDir: '/tmp/.mount_x' })).toEqual(['/home/ada/Switchboard.AppImage'])
+    expect(launchCommand({ execPath: '/opt/Switchboard/switchboard', appPath: '/opt/Switchboard/resources/app.asar', isPackaged: true, appImage: undefined, appDir: undefined })).toEqual(['/opt/Switchboard/switchboard'])
+    expect(launchCommand({ execPath: '/repo/node_modules/electron/dist/electron', appPath: '/repo', isPackaged: false, appImage: undefined, appDir: undefined })).toEqual(['/repo/node_modules/electron/dist/electron', '/repo'])
   })
 })

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { BUILDER_CONFIG_FILE, NATIVE_PREBUILDS, REQUIRED_FUSES, appRequirementProblems, loadBuilderConfig } from '../../scripts/builder-config.js'
+import { BUILDER_CONFIG_FILE, INTEGRITY_FUSE_HOOK, NATIVE_PREBUILDS, REQUIRED_FUSES, appRequirementProblems, loadBuilderConfig } from '../../scripts/builder-config.js'
 import { REPO_ROOT } from './fake-electron.js'
 
 /** A copy of the project's config (and what it refers to) with `edit` applied to the YAML text. */
@@ -38,7 +38,9 @@ describe('electron-builder configuration', () => {
         .replace('runAsNode: false', 'runAsNode: true')
         .replace('      - _lf-relay._tcp\n', '      - _http._tcp\n')
         .replace('    - deb\n', '')
-        .replace('icon: assets/icon.ico', 'icon: assets/missing.ico'),
+        .replace('icon: assets/icon.ico', 'icon: assets/missing.ico')
+        .replace('appId: org.switchboard.relay', 'appId: com.electron.switchboard')
+        .replace('asarUnpack:\n  - assets/tray/**', 'asarUnpack:\n  - assets/icon.png'),
     )
     const problems = appRequirementProblems(await loadBuilderConfig(dir), dir)
     expect(problems).toEqual([
@@ -46,6 +48,40 @@ describe('electron-builder configuration', () => {
       'electronFuses.runAsNode must be false, is true',
       'mac.extendInfo.NSBonjourServices must list _lf-relay._tcp',
       'win.icon assets/missing.ico does not exist',
+      "appId must be org.switchboard.relay (the app's AppUserModelId on Windows), is com.electron.switchboard",
+      'asarUnpack must include assets/tray/**: Windows tray icons read from inside app.asar go blank',
+    ])
+  })
+})
+
+describe('the asar integrity fuse, per build path', () => {
+  /** electron-builder's packager as the hook uses it: it turns fuse options into a config and flips them. */
+  function packager() {
+    const flipped: unknown[] = []
+    return {
+      flipped,
+      generateFuseConfig: async (fuses: object) => ({ version: '1', ...fuses }),
+      addElectronFuses: async (_context: unknown, fuses: unknown) => void flipped.push(fuses),
+    }
+  }
+
+  test('on for macOS builds; off for Windows (a build on Linux, or signed after packing, would not start) and Linux', async () => {
+    const config = await loadBuilderConfig()
+    expect(config.afterPack).toBe(INTEGRITY_FUSE_HOOK)
+    const { default: hook, INTEGRITY_FUSE_PLATFORMS } = await import(path.join(REPO_ROOT, INTEGRITY_FUSE_HOOK))
+    expect(INTEGRITY_FUSE_PLATFORMS).toEqual(['darwin', 'mas'])
+    for (const [platform, expected] of [['darwin', [{ version: '1', enableEmbeddedAsarIntegrityValidation: true }]], ['mas', [{ version: '1', enableEmbeddedAsarIntegrityValidation: true }]], ['win32', []], ['linux', []]] as const) {
+      const builder = packager()
+      await hook({ electronPlatformName: platform, packager: builder })
+      expect(builder.flipped, platform).toEqual(expected)
+    }
+  })
+
+  test('the fuse set for every platform, or no hook, is reported', async () => {
+    const dir = editedProject(yaml => yaml.replace('afterPack: scripts/asar-integrity-fuse.mjs\n', '').replace('  onlyLoadAppFromAsar: true', '  onlyLoadAppFromAsar: true\n  enableEmbeddedAsarIntegrityValidation: true'))
+    expect(appRequirementProblems(await loadBuilderConfig(dir), dir)).toEqual([
+      'electronFuses.enableEmbeddedAsarIntegrityValidation must be left to scripts/asar-integrity-fuse.mjs (afterPack), which sets it where the build supports it',
+      'afterPack must be scripts/asar-integrity-fuse.mjs, is undefined',
     ])
   })
 

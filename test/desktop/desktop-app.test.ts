@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { DesktopSettings, RelayStatus, SettingsPatch } from '../../shared/ipc-schema.js'
 import type { MonitorServerMessage } from '../../shared/monitoring.js'
 import type { RelayNodeOptions } from '../../shared/relay-node-options.js'
@@ -16,16 +16,33 @@ import { MonitorClient } from '../dashboard/monitor-client.js'
 import { LIVE_CHANGES } from '../helpers/live-settings.js'
 import { closeServer, fetchHealth, freePort, listenOn } from '../helpers/processes.js'
 import { SequencedLoad } from '../helpers/sequenced-load.js'
+import { RecordingDiscovery } from '../helpers/node.js'
+import { SessionBus } from './session-bus.js'
+import { loadBuilderConfig } from '../../scripts/builder-config.js'
 import { eventually } from '../helpers/relay.js'
-import { BrowserWindow, FakeWebContents, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
+import { READY_ENV, READY_LINE } from '../../src-main/desktop/launch-outcome.js'
+import { BrowserWindow, FakeWebContents, REPO_ROOT, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
 
 vi.mock('electron', () => import('./fake-electron.js'))
 
 const { runDesktopApp } = await import('../../src-main/desktop/desktop-app.js')
+type LaunchContext = Parameters<typeof runDesktopApp>[0] & {}
 
 let home: string
 let port: number
 const signals = new EventEmitter()
+/** The session bus: a desktop whose tray shows icons (a StatusNotifierItem host on the bus), unless a test takes it away. */
+let bus: SessionBus
+let noTrayBus: SessionBus
+
+beforeAll(async () => {
+  ;[bus, noTrayBus] = await Promise.all([SessionBus.start(), SessionBus.start()])
+  await bus.startTrayHost()
+})
+afterAll(() => {
+  bus.close()
+  noTrayBus.close()
+})
 
 beforeEach(async () => {
   resetFakeElectron()
@@ -34,6 +51,7 @@ beforeEach(async () => {
   app.paths = { userData: path.join(home, 'userData'), logs: path.join(home, 'logs') }
   process.env.XDG_CONFIG_HOME = path.join(home, 'config')
   process.env.SWITCHBOARD_INSTANCE_ID_FILE = path.join(home, 'instance-id')
+  process.env.DBUS_SESSION_BUS_ADDRESS = bus.address
   port = await freePort()
   writeSettings({ port, listenAddress: '127.0.0.1' })
 })
@@ -57,7 +75,8 @@ function writeSettingsIn(dir: string, settings: Partial<DesktopSettings>): void 
   writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings))
 }
 
-const launch = (argv: string[] = ['electron', '.']) => runDesktopApp({ argv, signals: signals as unknown as NodeJS.Process })
+const launch = (argv: string[] = ['electron', '.'], context: Partial<Pick<LaunchContext, 'platform' | 'relayHooks'>> = {}) =>
+  runDesktopApp({ argv, signals: signals as unknown as NodeJS.Process, platform: 'linux', ...context })
 const tray = () => Tray.instances[0]!
 const window = () => BrowserWindow.instances.at(-1)!
 const page = () => ({ frame: appFrame(), sender: window().webContents })
@@ -114,6 +133,36 @@ describe('desktop app: start-up', () => {
     window().emit('ready-to-show')
     expect(window().visible).toBe(true)
     expect(log()).toMatch(/Switchboard \S+ starting\n(.*\n)*.*relay running: ws:\/\/127\.0\.0\.1:\d+\n/)
+  })
+
+  test('launched by npm start, it says on stderr once it is up (before that, npm start falls back on the headless relay)', async () => {
+    process.env[READY_ENV] = '1'
+    const written: string[] = []
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(chunk => (written.push(String(chunk)), true))
+    try {
+      await launch()
+    } finally {
+      write.mockRestore()
+      delete process.env[READY_ENV]
+    }
+    expect(written).toEqual([`${READY_LINE}\n`])
+    expect(Tray.instances).toHaveLength(1)
+  })
+
+  test('Windows, installed: the taskbar id is the installer\'s appId, and the tray icons are real files beside app.asar', async () => {
+    const builderConfig = await loadBuilderConfig()
+    app.isPackaged = true
+    app.appPath = path.join(home, 'resources', 'app.asar')
+    await launch(['Switchboard.exe'], { platform: 'win32' })
+    expect(app.appUserModelId).toBe(builderConfig.appId)
+    expect(log()).toContain(`Windows taskbar id (AppUserModelId) ${builderConfig.appId}`)
+    expect(tray().image).toEqual({ path: path.join(home, 'resources', 'app.asar.unpacked', 'assets', 'tray', 'tray-running.ico') })
+  })
+
+  test('no taskbar id in development or on other systems: no shortcut carries one there', async () => {
+    await launch(['electron', '.'], { platform: 'win32' })
+    expect(app.appUserModelId).toBeUndefined()
+    expect(tray().image).toEqual({ path: path.join(REPO_ROOT, 'assets', 'tray', 'tray-running.ico') })
   })
 
   test('serves the built dashboard on app://switchboard/ with the window\'s CSP', async () => {
@@ -174,6 +223,14 @@ describe('desktop app: start-up', () => {
     let cancelled: boolean | undefined
     session.defaultSession.beforeRequest!({ url: 'https://example.com/x.js' }, answer => (cancelled = answer.cancel))
     expect(cancelled).toBe(true)
+  })
+
+  test('the window\'s copy buttons may write to the clipboard; nothing else is granted to any page', async () => {
+    await launch()
+    const contents = window().webContents
+    expect(await session.defaultSession.permissionFor(contents, 'clipboard-sanitized-write', { url: 'app://switchboard/#/connect' })).toBe(true)
+    expect(await session.defaultSession.permissionFor(contents, 'clipboard-read', { url: 'app://switchboard/' })).toBe(false)
+    expect(await session.defaultSession.permissionFor(contents, 'clipboard-sanitized-write', { url: 'https://example.com/' })).toBe(false)
   })
 })
 
@@ -331,4 +388,119 @@ describe('desktop app: quitting', () => {
     signals.emit('SIGTERM')
     await eventually(() => app.quitted, 10_000, 'the quit to go through')
   })
+
+  test('Windows ending the session (log-off, shutdown): a hidden window hears it even with no dashboard open; the end is delayed until the goodbyes went out and the app quit', async () => {
+    for (const query of [true, false]) {
+      resetFakeElectron()
+      app.paths = { userData: path.join(home, 'userData'), logs: path.join(home, 'logs') }
+      const discovery = new RecordingDiscovery()
+      await launch(['Switchboard.exe', '--hidden'], { platform: 'win32', relayHooks: { startDiscovery: discovery.start } })
+      expect(BrowserWindow.instances).toHaveLength(1)
+      const listener = BrowserWindow.instances[0]!
+      expect(listener.options).toMatchObject({ show: false, skipTaskbar: true })
+      expect(listener.loadedUrl).toBeUndefined()
+      let sentBeforeQuit: string[] = []
+      app.once('will-quit', () => (sentBeforeQuit = [...discovery.log]))
+      expect(listener.endSession(['logoff', 'shutdown'], { query })).toBe(query)
+      await eventually(() => app.quitted, 10_000, 'the quit to go through')
+      expect(sentBeforeQuit).toEqual([`advertise :${port}`, 'goodbye (relay listening: true)', 'goodbyes sent'])
+      await closeServer(await listenOn(port))
+    }
+  })
+
+  test('elsewhere no window is kept for it: a start at login opens none', async () => {
+    await launch(['electron', '.', '--hidden'], { platform: 'darwin' })
+    expect(BrowserWindow.instances).toHaveLength(0)
+  })
 })
+
+describe('desktop app: a Linux desktop without a tray (stock GNOME)', () => {
+  beforeEach(() => {
+    process.env.DBUS_SESSION_BUS_ADDRESS = noTrayBus.address
+  })
+
+  test('a start at login still opens the window, which says it is the app', async () => {
+    await launch(['electron', '.', '--hidden'])
+    expect(BrowserWindow.instances).toHaveLength(1)
+    window().emit('ready-to-show')
+    expect(window().visible).toBe(true)
+    expect(await ipcMain.invoke('app:shell', page())).toEqual({ type: 'success', value: { tray: false, loginItem: 'off' } })
+    expect(log()).toContain('no tray icon host on this desktop')
+  })
+
+  test('closing the window minimises it and the relay keeps running; the window\'s own Quit quits the usual way', async () => {
+    await launch()
+    expect(window().close()).toBe(false)
+    expect(window().minimized).toBe(true)
+    expect(window().isDestroyed()).toBe(false)
+    expect((await fetchHealth(port)).status).toBe('ok')
+    // Opening it again (a second launch) restores it.
+    app.emit('second-instance')
+    expect(window().minimized).toBe(false)
+    expect(await ipcMain.invoke('app:quit', page())).toEqual({ type: 'success' })
+    await eventually(() => app.quitted, 10_000, 'the quit to go through')
+    expect(window().isDestroyed()).toBe(true)
+    expect(log()).toMatch(/relay stopped\n.*Switchboard stopped\n$/)
+  })
+
+  test('with "quit" chosen in Settings, closing the window quits the app', async () => {
+    await launch()
+    expect(await ipcMain.invoke('settings:update', page(), { closeWithoutTray: 'quit' })).toMatchObject({ type: 'success', value: { closeWithoutTray: 'quit' } })
+    expect(await ipcMain.invoke('settings:update', page(), { closeWithoutTray: 'hide' })).toMatchObject({ type: 'error' })
+    window().close()
+    await eventually(() => app.quitted, 10_000, 'the quit to go through')
+  })
+
+  test('where there is a tray, closing the window closes it and a start at login opens none', async () => {
+    process.env.DBUS_SESSION_BUS_ADDRESS = bus.address
+    await launch()
+    expect(window().close()).toBe(true)
+    expect(app.quitRequests).toBe(0)
+    expect(await ipcMain.invoke('app:shell', { frame: appFrame(), sender: new FakeWebContents() })).toMatchObject({ value: { tray: true } })
+  })
+})
+
+describe('desktop app: start at login, read back from the OS', () => {
+  test('macOS 13+: a login item waiting for approval keeps the checkbox on and says so in the tray and the window', async () => {
+    app.loginItem.needsApproval = true
+    await launch(['Switchboard'], { platform: 'darwin' })
+    tray().click('Start at Login')
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { startAtLogin: true } })
+    expect(tray().menu!.template.find(item => item.label?.startsWith('Start at Login'))).toMatchObject({ label: 'Start at Login (approve in System Settings)', checked: true })
+    expect(window().webContents.messages('app:shell-changed')).toEqual([{ tray: true, loginItem: 'requires-approval' }])
+    expect(log()).toContain('start at login needs approval in System Settings')
+  })
+
+  test('Windows: an entry turned off in Task Manager reads as off, at start-up and after a change', async () => {
+    app.isPackaged = true
+    app.loginItem = { ...app.loginItem, openAtLogin: true, path: process.execPath, args: ['--hidden'], deactivatedInTaskManager: true }
+    writeSettings({ port, listenAddress: '127.0.0.1', startAtLogin: true })
+    await launch(['Switchboard.exe'], { platform: 'win32' })
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { startAtLogin: false } })
+    tray().click('Start at Login')
+    // Windows keeps the user's choice in Task Manager: the app asked, and reads back that it is still off.
+    expect(await ipcMain.invoke('settings:get', page())).toMatchObject({ value: { startAtLogin: false } })
+    expect(tray().menu!.template.find(item => item.label === 'Start at Login')).toMatchObject({ checked: false })
+    expect(log()).toContain('start at login is off in the OS, not as asked')
+  })
+})
+
+describe('desktop app: where the relay\'s instance id is kept', () => {
+  const instanceIdIn = (dir: string) => path.join(dir, `app-${port}`)
+
+  test('macOS and Windows: in the app\'s user data; Linux: in ~/.config/switchboard (XDG)', async () => {
+    delete process.env.SWITCHBOARD_INSTANCE_ID_FILE
+    await launch(['Switchboard'], { platform: 'darwin' })
+    const id = readFileSync(instanceIdIn(path.join(app.paths.userData!, 'instances')), 'utf8').trim()
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(existsSync(instanceIdIn(path.join(process.env.XDG_CONFIG_HOME!, 'switchboard', 'instances')))).toBe(false)
+    app.quit()
+    await eventually(() => app.quitted, 10_000, 'the quit to go through')
+
+    resetFakeElectron()
+    app.paths = { userData: path.join(home, 'userData'), logs: path.join(home, 'logs') }
+    await launch(['electron', '.'], { platform: 'linux' })
+    expect(existsSync(instanceIdIn(path.join(process.env.XDG_CONFIG_HOME!, 'switchboard', 'instances')))).toBe(true)
+  })
+})
+

@@ -5,7 +5,8 @@
  * Test files install it with `vi.mock('electron', () => import('./fake-electron.js'))`.
  */
 import { EventEmitter } from 'node:events'
-import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron'
+import type { IpcMainEvent, IpcMainInvokeEvent, LoginItemSettings, Session, Settings, WebContents, WindowSessionEndEvent } from 'electron'
+import { isDeepStrictEqual } from 'node:util'
 import { fileURLToPath } from 'node:url'
 
 /** The repository, as app.getAppPath() gives it in development: no trailing separator. */
@@ -83,11 +84,50 @@ export class BrowserWindow extends EventEmitter {
     return Promise.resolve()
   }
 
-  /** What closing the window does: gone, with its web contents. */
-  close(): void {
+  hide(): void {
+    this.visible = false
+  }
+
+  minimize(): void {
+    this.minimized = true
+  }
+
+  isVisible(): boolean {
+    return this.visible
+  }
+
+  /**
+   * The user (or app.quit) closing the window: Electron emits `close`, which a listener may
+   * prevent; otherwise the window is gone, with its web contents. Returns whether it closed.
+   */
+  close(): boolean {
+    if (this.destroyed) return true
+    let prevented = false
+    this.emit('close', { preventDefault: () => (prevented = true) })
+    if (prevented) return false
+    this.destroy()
+    return true
+  }
+
+  /** Gone without a `close` event, as Electron's destroy(). */
+  destroy(): void {
+    if (this.destroyed) return
     this.destroyed = true
+    this.visible = false
     this.webContents.destroyed = true
     this.emit('closed')
+  }
+
+  /**
+   * Windows asking the app whether the session may end (log-off, shutdown): the window gets
+   * `query-session-end`, whose preventDefault() delays it, then `session-end`. Returns whether
+   * the app asked for the delay.
+   */
+  endSession(reasons: WindowSessionEndEvent['reasons'], { query = true } = {}): boolean {
+    let prevented = false
+    if (query) this.emit('query-session-end', { preventDefault: () => (prevented = true), reasons })
+    this.emit('session-end', { preventDefault: () => undefined, reasons })
+    return prevented
   }
 }
 
@@ -173,14 +213,33 @@ export class FakeIpcMain extends EventEmitter {
 
 export const ipcMain = new FakeIpcMain()
 
+type LoginItemQuery = { path?: string; args?: string[] }
+
+/** The OS's login item for this app, and what the user did to it outside the app. */
+function freshLoginItem() {
+  return {
+    openAtLogin: false,
+    wasOpenedAtLogin: false,
+    path: '',
+    args: [] as string[],
+    status: 'not-registered' as LoginItemSettings['status'],
+    /** macOS 13+: an unsigned app's new login item waits for the user in System Settings. */
+    needsApproval: false,
+    /** Windows: the user turned the entry off in Task Manager's Startup page. */
+    deactivatedInTaskManager: false,
+  }
+}
+
 class FakeApp extends EventEmitter {
   isPackaged = false
   paths: Record<string, string> = {}
   appPath = REPO_ROOT
   holdsSingleInstanceLock = true
   readonly dock = { hidden: false, hide: () => void (this.dock.hidden = true) }
-  loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] as string[] }
+  loginItem = freshLoginItem()
   quitRequests = 0
+  /** What setAppUserModelId was given (Windows). */
+  appUserModelId: string | undefined
   /** Set once a quit went through (nobody prevented it). */
   quitted = false
   exitCode: number | undefined
@@ -223,24 +282,53 @@ class FakeApp extends EventEmitter {
     return '0.1.0'
   }
 
-  /** Electron emits `before-quit`; the app quits unless a listener prevents it. */
+  /**
+   * As Electron: `before-quit`, which a listener may prevent; then every window is closed, and a
+   * window that prevents its `close` cancels the quit; then `will-quit`, and the app is gone.
+   */
   quit(): void {
     this.quitRequests++
     let prevented = false
     this.emit('before-quit', { preventDefault: () => (prevented = true) })
-    if (!prevented) this.quitted = true
+    if (prevented) return
+    for (const window of BrowserWindow.instances) if (!window.close()) return
+    this.emit('will-quit', { preventDefault: () => undefined })
+    this.quitted = true
+  }
+
+  setAppUserModelId(id: string): void {
+    this.appUserModelId = id
   }
 
   exit(code: number): void {
     this.exitCode = code
   }
 
-  getLoginItemSettings(): { openAtLogin: boolean; wasOpenedAtLogin: boolean } {
-    return { openAtLogin: this.loginItem.openAtLogin, wasOpenedAtLogin: this.loginItem.wasOpenedAtLogin }
+  /**
+   * As Electron 42 answers, for the item the query names: Windows matches its run key by program
+   * (`path`, default the running binary) and `args`, and says through executableWillLaunchAtLogin
+   * whether Task Manager left it active; macOS 13+ reports the SMAppService `status`.
+   */
+  getLoginItemSettings(query: LoginItemQuery = {}): LoginItemSettings {
+    const item = this.loginItem
+    const sameProgram = (query.path ?? process.execPath) === item.path
+    const matches = item.openAtLogin && sameProgram && isDeepStrictEqual(query.args ?? [], item.args)
+    return {
+      openAtLogin: matches && item.status !== 'requires-approval',
+      openAsHidden: false,
+      wasOpenedAtLogin: item.wasOpenedAtLogin,
+      wasOpenedAsHidden: false,
+      restoreState: false,
+      status: item.status,
+      launchItems: [],
+      executableWillLaunchAtLogin: item.openAtLogin && sameProgram && !item.deactivatedInTaskManager,
+    }
   }
 
-  setLoginItemSettings(settings: { openAtLogin?: boolean; args?: string[] }): void {
-    this.loginItem = { ...this.loginItem, openAtLogin: settings.openAtLogin ?? false, args: settings.args ?? [] }
+  setLoginItemSettings(settings: Settings): void {
+    const openAtLogin = settings.openAtLogin ?? false
+    const status = !openAtLogin ? 'not-registered' : this.loginItem.needsApproval ? 'requires-approval' : 'enabled'
+    this.loginItem = { ...this.loginItem, openAtLogin, path: settings.path ?? process.execPath, args: settings.args ?? [], status }
   }
 }
 
@@ -260,12 +348,14 @@ export const protocol = {
   },
 }
 
-type PermissionRequestHandler = (contents: unknown, permission: string, callback: (granted: boolean) => void) => void
+/** Electron 42's own handler types, so the fake is called as Chromium calls the real ones. */
+type PermissionRequestHandler = NonNullable<Parameters<Session['setPermissionRequestHandler']>[0]>
+type PermissionCheckHandler = NonNullable<Parameters<Session['setPermissionCheckHandler']>[0]>
 type BeforeRequestHandler = (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void
 
 export class FakeSession {
   permissionRequestHandler: PermissionRequestHandler | undefined
-  permissionCheckHandler: ((...args: unknown[]) => boolean) | undefined
+  permissionCheckHandler: PermissionCheckHandler | undefined
   beforeRequest: BeforeRequestHandler | undefined
   readonly webRequest = { onBeforeRequest: (handler: BeforeRequestHandler) => void (this.beforeRequest = handler) }
 
@@ -273,7 +363,22 @@ export class FakeSession {
     this.permissionRequestHandler = handler
   }
 
-  setPermissionCheckHandler(handler: (...args: unknown[]) => boolean): void {
+  /**
+   * What Chromium does when a page uses a permission: it checks first and, when the check says no,
+   * requests. The origin and URLs are those of the frame asking.
+   */
+  permissionFor(contents: FakeWebContents, permission: Parameters<PermissionRequestHandler>[1], frame: { url: string; embeddingOrigin?: string; isMainFrame?: boolean }): Promise<boolean> {
+    const webContents = contents as unknown as WebContents
+    const isMainFrame = frame.isMainFrame ?? true
+    const checkable = permission as Parameters<PermissionCheckHandler>[1]
+    // Chromium gives a registered standard scheme an origin like https's; Node's URL says "null" for it.
+    const { protocol, host } = new URL(frame.url)
+    if (this.permissionCheckHandler?.(webContents, checkable, `${protocol}//${host}`, { isMainFrame, requestingUrl: frame.url, embeddingOrigin: frame.embeddingOrigin })) return Promise.resolve(true)
+    if (!this.permissionRequestHandler) return Promise.resolve(false)
+    return new Promise(resolve => this.permissionRequestHandler!(webContents, permission, resolve, { isMainFrame, requestingUrl: frame.url }))
+  }
+
+  setPermissionCheckHandler(handler: PermissionCheckHandler): void {
     this.permissionCheckHandler = handler
   }
 }
@@ -339,9 +444,9 @@ export function resetFakeElectron(): void {
   ipcMain.handlers.clear()
   BrowserWindow.instances.length = 0
   Tray.instances.length = 0
-  Object.assign(app, { isReady: false, isPackaged: false, paths: {}, appPath: REPO_ROOT, holdsSingleInstanceLock: true, quitRequests: 0, quitted: false, exitCode: undefined, lockedUserData: undefined })
+  Object.assign(app, { isReady: false, isPackaged: false, paths: {}, appPath: REPO_ROOT, holdsSingleInstanceLock: true, quitRequests: 0, quitted: false, exitCode: undefined, appUserModelId: undefined, lockedUserData: undefined })
   app.dock.hidden = false
-  app.loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] }
+  app.loginItem = freshLoginItem()
   protocol.privileged.length = 0
   protocol.handlers.clear()
   session.defaultSession = new FakeSession()

@@ -27,6 +27,8 @@ function setUp() {
     'relay:status': () => ({ phase: 'paused' }),
     'relay:network-interfaces': () => [],
     'app:open-logs-folder': () => undefined,
+    'app:shell': () => ({ tray: true, loginItem: 'off' }),
+    'app:quit': () => undefined,
   }
   const send: SendHandlers = {
     'monitor:subscribe': (message, sender) => record('monitor:subscribe')(message, sender),

@@ -18,7 +18,7 @@ import { REPO_ROOT, contextBridge, ipcRenderer } from './fake-electron.js'
 vi.mock('electron', () => import('./fake-electron.js'))
 
 const DASHBOARD_KEYS = ['sendMonitor', 'subscribeMonitor']
-const DESKTOP_KEYS = ['getRelayStatus', 'getSettings', 'listNetworkInterfaces', 'onRelayStatus', 'onSettings', 'openLogsFolder', 'updateSettings']
+const DESKTOP_KEYS = ['getRelayStatus', 'getSettings', 'getShell', 'listNetworkInterfaces', 'onRelayStatus', 'onSettings', 'onShell', 'openLogsFolder', 'quit', 'updateSettings']
 
 function expectOnlyTheTypedApi(exposed: Map<string, unknown>): void {
   expect([...exposed.keys()]).toEqual([EXPOSED_API.dashboard, EXPOSED_API.desktop])

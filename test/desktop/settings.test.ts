@@ -47,6 +47,7 @@ describe('settings store', () => {
       tls: true,
       limits: {},
       startAtLogin: false,
+      closeWithoutTray: 'minimize',
     })
     expect(statSync(file()).mode & 0o777).toBe(0o600)
   })

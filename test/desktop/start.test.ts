@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
+import { READY_LINE, launchOutcome } from '../../src-main/desktop/launch-outcome.js'
 import { launchPlan } from '../../src-main/desktop/launch-plan.js'
 import { LISTENING_LINE, fetchHealth } from '../helpers/processes.js'
 import { REPO_ROOT } from './fake-electron.js'
@@ -48,6 +49,8 @@ describe('launch plan', () => {
 
 interface Run {
   lines: string[]
+  /** stderr, as one string. */
+  errors: string
   exited: Promise<number | null>
   kill(): void
 }
@@ -63,6 +66,7 @@ function start(args: string[], env: Record<string, string | undefined>): Run {
   const child = spawn(process.execPath, ['dist/cli/start.mjs', ...args], { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   const run: Run = {
     lines: [],
+    errors: '',
     exited: new Promise(resolve => child.once('close', code => resolve(code))),
     kill: () => child.kill('SIGKILL'),
   }
@@ -72,6 +76,7 @@ function start(args: string[], env: Record<string, string | undefined>): Run {
     partial = parts.pop()!
     run.lines.push(...parts)
   })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => void (run.errors += chunk))
   runs.push(run)
   return run
 }
@@ -113,5 +118,67 @@ describe('npm start', () => {
     expect(existsSync(path.join(REPO_ROOT, 'dist/desktop/main.mjs'))).toBe(true)
     expect(existsSync(path.join(REPO_ROOT, 'dist/desktop/preload.cjs'))).toBe(true)
     expect(run.lines).toEqual([])
+  })
+})
+
+/** Chromium's fatal start-up lines, as Electron 42 prints them where the sandbox cannot be set up. */
+const SUID_ABORT =
+  '[1234:FATAL:sandbox/linux/suid/client/setuid_sandbox_host.cc:163] The SUID sandbox helper binary was found, but is not configured correctly. ' +
+  "Rather than run without sandboxing I'm aborting now. You need to make sure that /repo/node_modules/electron/dist/chrome-sandbox is owned by root and has mode 4755."
+const APPARMOR_ABORT =
+  '[1234:FATAL:content/browser/zygote_host/zygote_host_impl_linux.cc:128] No usable sandbox! If you are running on Ubuntu 23.10+ or another Linux distro ' +
+  'that has disabled unprivileged user namespaces with AppArmor, see https://chromium.googlesource.com/chromium/src/+/main/docs/security/apparmor-userns-restrictions.md.'
+
+/** A stand-in Electron binary: a Node script with `body`, executable unless `mode` says otherwise. */
+function fakeElectron(body: string, mode = 0o755): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-fake-electron-'))
+  writeFileSync(path.join(dir, 'electron'), `#!${process.execPath}\n${body}\n`)
+  chmodSync(path.join(dir, 'electron'), mode)
+  return dir
+}
+
+/** Electron aborting as Chromium does on a failed CHECK: the line on stderr, then SIGTRAP. */
+const aborting = (line: string) => `process.stderr.write(${JSON.stringify(`${line}\n`)}); process.kill(process.pid, 'SIGTRAP')`
+
+describe('npm start when Electron cannot run here', () => {
+  const relayArgs = ['--host', '127.0.0.1', '--port', '0', '--no-advertise']
+
+  test.each([
+    ['the sandbox helper is not set up (AppArmor, Ubuntu 24.04)', fakeElectron(aborting(SUID_ABORT)), /^switchboard: not opening the desktop app: Electron's sandbox helper is not set up .*run sudo chown root:root \S+\/chrome-sandbox && sudo chmod 4755 \S+\/chrome-sandbox, or allow user namespaces for \S+ with an AppArmor profile\. Running the headless relay instead\.$/],
+    ['AppArmor leaves no usable sandbox', fakeElectron(aborting(APPARMOR_ABORT)), /^switchboard: not opening the desktop app: AppArmor \(Ubuntu 23\.10\+\) does not let Electron create its sandbox; allow user namespaces .* with an AppArmor profile, or run sudo chown root:root .*\. Running the headless relay instead\.$/],
+    ['the binary may not be executed (EACCES)', fakeElectron('', 0o644), /^switchboard: not opening the desktop app: the Electron binary \S+ may not be run \(EACCES\); make it executable \(chmod \+x\) or reinstall it .*\. Running the headless relay instead\.$/],
+    ['it ends by a signal before the app is up', fakeElectron("process.kill(process.pid, 'SIGSEGV')"), /^switchboard: not opening the desktop app: Electron ended by SIGSEGV before the app started\. Running the headless relay instead\.$/],
+    ['it exits with an error before the app is up', fakeElectron('process.exit(7)'), /^switchboard: not opening the desktop app: Electron exited with code 7 before the app started\. Running the headless relay instead\.$/],
+  ])('%s: one line saying what to do, then the headless relay really runs', async (_case, dist, line) => {
+    const run = start(relayArgs, { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: dist })
+    const listening = await waitForLine(run, LISTENING_LINE)
+    expect(run.lines[0]).toMatch(line)
+    expect(run.lines[1]).toBe(listening)
+    expect((await fetchHealth(Number(LISTENING_LINE.exec(listening)![3]))).status).toBe('ok')
+  })
+
+  test('Chromium\'s own fatal line still reaches the terminal', async () => {
+    const run = start(relayArgs, { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: fakeElectron(aborting(SUID_ABORT)) })
+    await waitForLine(run, LISTENING_LINE)
+    expect(run.errors).toContain('The SUID sandbox helper binary was found')
+  })
+
+  test('once the app reported it is up, its exit code is passed on and nothing else starts; the ready line is not shown', async () => {
+    const run = start(relayArgs, { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: fakeElectron(`process.stderr.write(${JSON.stringify(`${READY_LINE}\nlater problem\n`)}); process.exit(3)`) })
+    expect(await run.exited).toBe(3)
+    expect(run.lines).toEqual([])
+    expect(run.errors).toBe('later problem\n')
+  })
+
+  test('a second launch handing over to the running app (exit 0 before ready) starts nothing', async () => {
+    const run = start(relayArgs, { DISPLAY: ':99', ELECTRON_OVERRIDE_DIST_PATH: fakeElectron('process.exit(0)') })
+    expect(await run.exited).toBe(0)
+    expect(run.lines).toEqual([])
+  })
+
+  test('Ctrl-C passed on to Electron is not a failure to fall back from', () => {
+    const end = { binary: '/e/electron', stderr: '', ready: false, interrupted: true }
+    expect(launchOutcome({ ...end, code: null, signal: 'SIGINT' })).toEqual({ kind: 'exit', code: 1 })
+    expect(launchOutcome({ ...end, interrupted: false, code: null, signal: 'SIGINT' }).kind).toBe('headless')
   })
 })

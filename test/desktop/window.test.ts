@@ -45,13 +45,30 @@ describe('window security', () => {
     expect(contents.windowOpenHandler!({ url: APP_URL })).toEqual({ action: 'deny' })
   })
 
-  test('the session grants no permission and loads nothing but the app\'s own pages', () => {
+  test('the session grants clipboard writes to the app\'s own frames only, nothing else, and loads nothing but the app\'s own pages', async () => {
     const session = new FakeSession()
     guardSession(session as unknown as Parameters<typeof guardSession>[0])
-    const granted: boolean[] = []
-    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read']) session.permissionRequestHandler!({}, permission, ok => granted.push(ok))
-    expect(granted).toEqual([false, false, false, false])
-    expect(session.permissionCheckHandler!()).toBe(false)
+    const contents = new FakeWebContents()
+    const ask = (permission: Parameters<typeof session.permissionFor>[1], url: string, embeddingOrigin?: string) => session.permissionFor(contents, permission, { url, embeddingOrigin })
+    expect(await ask('clipboard-sanitized-write', `${APP_URL}#/peers`)).toBe(true)
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen'] as const) {
+      expect(await ask(permission, APP_URL), permission).toBe(false)
+    }
+    expect(await ask('clipboard-sanitized-write', 'https://evil.example/')).toBe(false)
+    expect(await ask('clipboard-sanitized-write', 'app://switchboard.evil/')).toBe(false)
+    expect(await ask('clipboard-sanitized-write', 'http://127.0.0.1:8080/')).toBe(false)
+    // A frame of another origin inside the app's page.
+    expect(await ask('clipboard-sanitized-write', 'https://evil.example/frame', 'app://switchboard')).toBe(false)
+    // Each handler alone answers the same: Chromium may call either without the other.
+    const check = session.permissionCheckHandler!
+    expect(check(null, 'clipboard-sanitized-write', 'app://switchboard', { isMainFrame: true, requestingUrl: APP_URL })).toBe(true)
+    expect(check(null, 'clipboard-sanitized-write', 'app://switchboard', { isMainFrame: false, embeddingOrigin: 'https://evil.example' })).toBe(false)
+    expect(check(null, 'clipboard-read', 'app://switchboard', { isMainFrame: true, requestingUrl: APP_URL })).toBe(false)
+    const request = (permission: 'clipboard-sanitized-write' | 'media', requestingUrl: string) =>
+      new Promise<boolean>(resolve => session.permissionRequestHandler!(contents as unknown as WebContents, permission, resolve, { isMainFrame: true, requestingUrl }))
+    expect(await request('clipboard-sanitized-write', APP_URL)).toBe(true)
+    expect(await request('clipboard-sanitized-write', 'https://evil.example/')).toBe(false)
+    expect(await request('media', APP_URL)).toBe(false)
     const cancelled = (url: string) => {
       let answer: { cancel?: boolean } = {}
       session.beforeRequest!({ url }, response => (answer = response))

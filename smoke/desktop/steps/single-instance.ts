@@ -9,8 +9,9 @@ export const singleInstance: SmokeStep = {
     await app.window()
     // Hidden first, so the window coming back can only be the second launch's doing. The promise
     // is wrapped: a handle to a bare promise would be awaited at once.
+    // The dashboard windows: on Windows a hidden one without a page listens for log-off and shutdown.
     const watch = await app.electron.evaluateHandle(({ BrowserWindow }) => {
-      const [window, ...others] = BrowserWindow.getAllWindows()
+      const [window, ...others] = BrowserWindow.getAllWindows().filter(candidate => candidate.webContents.getURL().startsWith('app:'))
       if (!window || others.length > 0) throw new Error(`${BrowserWindow.getAllWindows().length} windows before the second launch`)
       window.hide()
       return { shown: new Promise<void>(resolve => window.once('show', () => resolve())) }
@@ -19,7 +20,11 @@ export const singleInstance: SmokeStep = {
     const [code, signal] = (await once(second, 'exit')) as [number | null, NodeJS.Signals | null]
     if (code !== 0) throw new Error(`the second launch ended with ${signal ?? `exit code ${code}`}`)
     await watch.evaluate(({ shown }) => shown)
-    const windows = await app.electron.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map(window => window.isVisible()))
+    const windows = await app.electron.evaluate(({ BrowserWindow }) =>
+      BrowserWindow.getAllWindows()
+        .filter(window => window.webContents.getURL().startsWith('app:'))
+        .map(window => window.isVisible()),
+    )
     if (windows.length !== 1 || !windows[0]) throw new Error(`after the second launch: windows visible ${JSON.stringify(windows)}`)
   },
 }

@@ -1,6 +1,6 @@
 /** What each IPC channel does in the running app, over the controllers that do it. */
 import { networkInterfaces } from 'node:os'
-import type { DesktopSettings } from '../../../shared/ipc-schema.js'
+import type { AppShellState, DesktopSettings } from '../../../shared/ipc-schema.js'
 import { settingsNodeOptions } from '../../../shared/settings-node-options.js'
 import { checkNodeOptions } from '../../node/check-options.js'
 import { networkChoices } from '../settings/network-choices.js'
@@ -15,9 +15,11 @@ export interface AppControllers {
   feed: Pick<WindowMonitorTransport, 'subscribe' | 'unsubscribe' | 'perform'>
   /** shell.openPath on the logs folder: resolves with an error message, or '' when it opened. */
   openLogsFolder(): Promise<string>
+  shell(): AppShellState
+  quit(): void
 }
 
-export function appIpcHandlers({ settings, lifecycle, feed, openLogsFolder }: AppControllers): { invoke: InvokeHandlers; send: SendHandlers } {
+export function appIpcHandlers({ settings, lifecycle, feed, openLogsFolder, shell, quit }: AppControllers): { invoke: InvokeHandlers; send: SendHandlers } {
   return {
     invoke: {
       'settings:get': () => settings.settings,
@@ -34,6 +36,8 @@ export function appIpcHandlers({ settings, lifecycle, feed, openLogsFolder }: Ap
         const problem = await openLogsFolder()
         if (problem) throw new Error(`The logs folder did not open: ${problem}`)
       },
+      'app:shell': shell,
+      'app:quit': quit,
     },
     send: {
       'monitor:subscribe': (_nothing, sender) => feed.subscribe(sender),

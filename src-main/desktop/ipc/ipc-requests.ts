@@ -15,6 +15,8 @@ export const REQUEST_PARSERS: RequestParsers = {
   'relay:status': nothing,
   'relay:network-interfaces': nothing,
   'app:open-logs-folder': nothing,
+  'app:shell': nothing,
+  'app:quit': nothing,
   'monitor:subscribe': nothing,
   'monitor:unsubscribe': nothing,
   'monitor:request': parseAdminRequest,

@@ -41,6 +41,7 @@ const FIELDS: FieldParsers = {
   tls: value => (typeof value === 'boolean' ? accept(value) : refuse('TLS (wss://) is either on or off.')),
   limits: parseLimits,
   startAtLogin: value => (typeof value === 'boolean' ? accept(value) : refuse('Start at login is either on or off.')),
+  closeWithoutTray: value => (value === 'minimize' || value === 'quit' ? accept(value) : refuse('Closing the window either minimises it or quits.')),
 }
 
 /** A token, or '' for none. */

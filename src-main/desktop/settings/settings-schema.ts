@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: Readonly<DesktopSettings> = Object.freeze({
   tls: true,
   limits: {},
   startAtLogin: false,
+  closeWithoutTray: 'minimize',
 })
 
 export const MAX_INTERFACE_NAME_LENGTH = 256
@@ -58,6 +59,7 @@ export const SETTINGS_SCHEMA: Schema<DesktopSettings> = {
   tls: { type: 'boolean', default: DEFAULT_SETTINGS.tls },
   limits: { type: 'object', properties: limitProperties, additionalProperties: false, default: {} },
   startAtLogin: { type: 'boolean', default: false },
+  closeWithoutTray: { type: 'string', enum: ['minimize', 'quit'], default: DEFAULT_SETTINGS.closeWithoutTray },
 }
 
 type Migrations = NonNullable<Options<DesktopSettings>['migrations']>

@@ -3,7 +3,7 @@
  * tooltip and the menu. The tray controller rebuilds the native menu only when this result
  * changes, which happens on state changes and never on a timer.
  */
-import type { RelayStatus } from '../../../shared/ipc-schema.js'
+import type { LoginItemState, RelayStatus } from '../../../shared/ipc-schema.js'
 
 /** Idle: running, nothing flowing; active: data flowing through a pipe; problem: not running because something failed. */
 export const TRAY_ICON_STATES = ['idle', 'active', 'paused', 'problem'] as const
@@ -26,6 +26,8 @@ export interface TrayModel {
 export interface TrayInput {
   status: RelayStatus
   startAtLogin: boolean
+  /** The OS's side of start at login, when it differs from on or off. */
+  loginItem?: LoginItemState
 }
 
 /** Windows cuts tray tooltips at 127 characters. */
@@ -33,7 +35,7 @@ const MAX_TOOLTIP_LENGTH = 127
 /** Devices named in the menu; the rest are counted, so the menu never outgrows the screen. */
 export const MENU_DEVICES = 8
 
-export function trayModel({ status, startAtLogin }: TrayInput): TrayModel {
+export function trayModel({ status, startAtLogin, loginItem }: TrayInput): TrayModel {
   const address = status.phase === 'running' ? shareableUrl(status.urls) : undefined
   const menu: TrayMenuEntry[] = [
     { type: 'status', label: statusLine(status) },
@@ -43,7 +45,12 @@ export function trayModel({ status, startAtLogin }: TrayInput): TrayModel {
     { type: 'action', action: 'copy-address', label: address ? `Copy Relay Address (${address})` : 'Copy Relay Address', enabled: address !== undefined },
     { type: 'separator' },
     runControl(status),
-    { type: 'checkbox', action: 'toggle-start-at-login', label: 'Start at Login', checked: startAtLogin },
+    {
+      type: 'checkbox',
+      action: 'toggle-start-at-login',
+      label: loginItem === 'requires-approval' ? 'Start at Login (approve in System Settings)' : 'Start at Login',
+      checked: startAtLogin,
+    },
     { type: 'action', action: 'open-logs-folder', label: 'Open Logs Folder', enabled: true },
     { type: 'separator' },
     { type: 'action', action: 'quit', label: 'Quit Switchboard', enabled: status.phase !== 'stopped' },

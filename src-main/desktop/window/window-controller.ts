@@ -1,12 +1,16 @@
 /**
- * The dashboard window: opened on demand, focused when it exists, and simply gone when closed;
- * the app lives on in the tray and a new window is made the next time.
+ * The dashboard window: opened on demand, focused when it exists, and gone when closed; the app
+ * lives on in the tray and a new window is made the next time. Where there is no tray, closing
+ * may minimise it instead (`closeAction`), so the app stays reachable.
  */
 import type { BrowserWindow, BrowserWindowConstructorOptions, WebContents } from 'electron'
 import { APP_URL } from './app-protocol.js'
 import { dashboardWindowOptions, type WindowSettings } from './window-security.js'
 
-type DashboardWindow = Pick<BrowserWindow, 'isDestroyed' | 'isMinimized' | 'restore' | 'show' | 'focus' | 'once' | 'on' | 'loadURL' | 'webContents'>
+type DashboardWindow = Pick<BrowserWindow, 'isDestroyed' | 'isMinimized' | 'restore' | 'minimize' | 'show' | 'focus' | 'once' | 'on' | 'loadURL' | 'webContents'>
+
+/** What the user closing the window does; asked at each close. */
+export type CloseAction = 'close' | 'minimize'
 
 export class WindowController {
   private window: DashboardWindow | undefined
@@ -14,6 +18,7 @@ export class WindowController {
   constructor(
     private readonly createWindow: (options: BrowserWindowConstructorOptions) => DashboardWindow,
     private readonly settings: WindowSettings,
+    private readonly closeAction: () => CloseAction = () => 'close',
   ) {}
 
   /** The open window's contents, for notifications; undefined while no window is open. */
@@ -33,6 +38,11 @@ export class WindowController {
     const window = this.createWindow(dashboardWindowOptions(this.settings))
     this.window = window
     window.once('ready-to-show', () => window.show())
+    window.on('close', event => {
+      if (this.closeAction() !== 'minimize') return
+      event.preventDefault()
+      window.minimize()
+    })
     window.on('closed', () => {
       if (this.window === window) this.window = undefined
     })

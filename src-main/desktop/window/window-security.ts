@@ -4,7 +4,7 @@
  * what the session refuses (permissions, requests to anywhere but the app itself).
  */
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron'
-import { isAppUrl } from './app-protocol.js'
+import { APP_HOST, APP_SCHEME, isAppUrl } from './app-protocol.js'
 
 export interface WindowSettings {
   /** The bundled preload script (a CommonJS file: sandboxed preloads cannot load modules). */
@@ -61,10 +61,30 @@ type GuardedSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissi
   webRequest: Pick<Session['webRequest'], 'onBeforeRequest'>
 }
 
-/** The dashboard needs no permission and no remote content. */
+/**
+ * The one permission the dashboard uses: its copy buttons call navigator.clipboard.writeText, and on
+ * a secure origin Chromium has no selection fallback, so without it "Copy" never works.
+ */
+export const GRANTED_PERMISSION = 'clipboard-sanitized-write'
+
+/** How Chromium spells the app's origin in a permission check. */
+const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`
+
+/**
+ * The dashboard needs no remote content, and no permission beyond clipboard writes from its own
+ * frames. Chromium asks both handlers (a check first, then a request when the check says no), so
+ * both give the same answer.
+ */
 export function guardSession(session: GuardedSession): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
-  session.setPermissionCheckHandler(() => false)
+  session.setPermissionRequestHandler((_contents, permission, callback, details) => callback(permission === GRANTED_PERMISSION && isAppUrl(details.requestingUrl)))
+  session.setPermissionCheckHandler(
+    (_contents, permission, requestingOrigin, details) =>
+      permission === GRANTED_PERMISSION &&
+      requestingOrigin === APP_ORIGIN &&
+      // A frame of another origin inside the app's page (there are none today) is not the app.
+      (details.embeddingOrigin === undefined || details.embeddingOrigin === APP_ORIGIN) &&
+      (details.requestingUrl === undefined || isAppUrl(details.requestingUrl)),
+  )
   session.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRequest(details.url) }))
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react'
-import type { DesktopBridge, DesktopSettings, NetworkInterfaceChoice, RelayStatus, SettingsPatch } from '../../../shared/ipc-schema.js'
+import type { AppShellState, DesktopBridge, DesktopSettings, NetworkInterfaceChoice, RelayStatus, SettingsPatch } from '../../../shared/ipc-schema.js'
 import { DEFAULT_LIMITS, type RelayLimits } from '../../../shared/limits.js'
 import type { RestartCause } from '../../../shared/relay-node-options.js'
 import { settingsRestart } from '../../../shared/settings-node-options.js'
@@ -74,7 +74,7 @@ function restartNotice(causes: RestartCause[]): string | undefined {
  * listen address restarts the relay, which the view says before saving. A port that is taken shows
  * here as the relay's status.
  */
-export function SettingsView({ desktop }: { desktop: DesktopBridge }) {
+export function SettingsView({ desktop, shell }: { desktop: DesktopBridge; shell?: AppShellState }) {
   const [saved, setSaved] = useState<DesktopSettings>()
   const [draft, setDraft] = useState<Draft>()
   const [status, setStatus] = useState<RelayStatus>()
@@ -234,6 +234,21 @@ export function SettingsView({ desktop }: { desktop: DesktopBridge }) {
       <fieldset className="card">
         <legend>App</legend>
         <Check label="Start Switchboard when I log in" checked={draft.startAtLogin} onChange={startAtLogin => edit({ startAtLogin })} />
+        {shell?.loginItem === 'requires-approval' && (
+          <p className="hint" role="note">
+            Waiting for your approval: allow Switchboard in System Settings › General › Login Items.
+          </p>
+        )}
+        {shell?.tray === false && (
+          <Field label="Closing the window" hint="This desktop shows no tray icon to reopen Switchboard from.">
+            {id => (
+              <select id={id} value={draft.closeWithoutTray} onChange={event => edit({ closeWithoutTray: event.target.value as DesktopSettings['closeWithoutTray'] })}>
+                <option value="minimize">minimises it; the relay keeps running</option>
+                <option value="quit">quits Switchboard</option>
+              </select>
+            )}
+          </Field>
+        )}
         <button type="button" onClick={() => void openLogs()}>
           Open logs folder
         </button>

@@ -1,6 +1,6 @@
 /** A DesktopBridge the tests script: what the app's preload would expose, without Electron. */
 import { act } from '@testing-library/react'
-import type { DesktopBridge, DesktopSettings, RelayStatus, SettingsPatch } from '../../../shared/ipc-schema.js'
+import type { AppShellState, DesktopBridge, DesktopSettings, RelayStatus, SettingsPatch } from '../../../shared/ipc-schema.js'
 
 export const STORED: DesktopSettings = {
   port: 8080,
@@ -15,6 +15,7 @@ export const STORED: DesktopSettings = {
   tls: true,
   limits: { maxPeers: 500 },
   startAtLogin: false,
+  closeWithoutTray: 'minimize',
 }
 
 export class ScriptedDesktop implements DesktopBridge {
@@ -45,6 +46,23 @@ export class ScriptedDesktop implements DesktopBridge {
     this.statusListeners.add(listener)
     return () => this.statusListeners.delete(listener)
   }
+  shell: AppShellState = { tray: true, loginItem: 'off' }
+  quits = 0
+  private shellListeners = new Set<(shell: AppShellState) => void>()
+  getShell = async () => this.shell
+  onShell = (listener: (shell: AppShellState) => void) => {
+    this.shellListeners.add(listener)
+    return () => this.shellListeners.delete(listener)
+  }
+  quit = async () => {
+    this.quits++
+  }
+
+  pushShell(shell: AppShellState) {
+    this.shell = shell
+    act(() => this.shellListeners.forEach(listener => listener(shell)))
+  }
+
   onSettings = (listener: (settings: DesktopSettings) => void) => {
     this.settingsListeners.add(listener)
     return () => this.settingsListeners.delete(listener)

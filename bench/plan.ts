@@ -25,6 +25,8 @@ export interface Measurement {
   fresh: boolean
   /** Runs on this project's relay only, once plain and once with the monitoring reader. */
   monitoring?: boolean
+  /** Runs on this project's relay only, once over ws:// and once over wss:// on the same port. */
+  tls?: boolean
   show: MetricView[]
 }
 
@@ -97,6 +99,17 @@ export function buildPlan({ quick }: PlanOptions): Measurement[] {
       scenario: { kind: 'throughput', pairs, size, warmupMs: t(300), durationMs: t(1250) },
       fresh: false,
       monitoring: true,
+      show: throughputShow,
+    })
+  }
+
+  for (const [pairs, size] of [[10, KiB], [10, 64 * KiB]] as const) {
+    plan.push({
+      id: `tls-${pairs}x${size}`,
+      title: `pipe throughput ${pairs}×${sizeName(size)}, wss://`,
+      scenario: { kind: 'throughput', pairs, size, warmupMs: t(300), durationMs: t(1250) },
+      fresh: false,
+      tls: true,
       show: throughputShow,
     })
   }

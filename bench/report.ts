@@ -11,6 +11,8 @@ export interface Variant {
   key: string
   contender: ContenderName
   monitoring: boolean
+  /** Connects over wss:// to the same port (this project's relay only). */
+  tls: boolean
 }
 
 export interface Outcome {
@@ -91,7 +93,7 @@ export function printReport(report: Report) {
   lines.push('')
   lines.push(pad('', 44) + columns.map(c => padLeft(c, 12)).join('') + '  target')
 
-  for (const measurement of report.plan.filter(m => !m.monitoring)) {
+  for (const measurement of report.plan.filter(m => !m.monitoring && !m.tls)) {
     const byVariant = report.outcomes.get(measurement.id)
     if (!byVariant) continue
     lines.push(measurement.title + busyNote(byVariant) + failures(byVariant))
@@ -104,23 +106,25 @@ export function printReport(report: Report) {
     }
   }
 
-  const monitored = report.plan.filter(m => m.monitoring && report.outcomes.has(m.id))
-  if (monitored.length > 0) {
-    lines.push('')
-    lines.push(pad('Monitoring overhead (this project\'s relay)', 44) + ['plain', 'monitored', 'overhead'].map(c => padLeft(c, 12)).join('') + '  target')
-    for (const measurement of monitored) {
-      const byVariant = report.outcomes.get(measurement.id)!
-      const plain = medians(byVariant.get('switchboard'))
-      const watched = medians(byVariant.get('switchboard+monitor'))
-      lines.push(measurement.title.replace(', monitored', '') + busyNote(byVariant) + failures(byVariant))
-      for (const view of measurement.show) {
-        const [a, b] = [plain?.[view.key], watched?.[view.key]]
-        const change = a !== undefined && b !== undefined ? (view.better === 'higher' ? a / b - 1 : b / a - 1) : NaN
-        const cells = [format(a, view.unit), format(b, view.unit), Number.isFinite(change) ? `${(change * 100).toFixed(1)}%` : '—']
-        lines.push(pad(`  ${view.label}`, 44) + cells.map(c => padLeft(c, 12)).join('') + (Number.isFinite(change) ? `  ${change <= 0.05 ? 'ok' : 'MISS'} ≤ 5%` : ''))
-      }
-    }
-  }
+  lines.push(
+    ...pairedSection(report, report.plan.filter(m => m.monitoring), {
+      heading: "Monitoring overhead (this project's relay)",
+      variant: 'switchboard+monitor',
+      columns: ['plain', 'monitored', 'overhead'],
+      titleSuffix: ', monitored',
+      compare: (view, plain, other) => {
+        const change = view.better === 'higher' ? plain / other - 1 : other / plain - 1
+        return { cell: `${(change * 100).toFixed(1)}%`, verdict: `  ${change <= 0.05 ? 'ok' : 'MISS'} ≤ 5%` }
+      },
+    }),
+    ...pairedSection(report, report.plan.filter(m => m.tls), {
+      heading: "TLS on the same port (this project's relay)",
+      variant: 'switchboard+tls',
+      columns: ['ws://', 'wss://', 'wss/ws'],
+      titleSuffix: ', wss://',
+      compare: (_view, plain, other) => ({ cell: `${(other / plain).toFixed(2)}×`, verdict: '' }),
+    }),
+  )
 
   if (report.startup) {
     const runs = Object.values(report.startup)[0]?.length ?? 0
@@ -151,6 +155,35 @@ export function printReport(report: Report) {
 }
 
 /** Flags rows measured while other processes used a noticeable share of the machine. */
+interface PairedSection {
+  heading: string
+  /** The variant compared with plain `switchboard`. */
+  variant: string
+  columns: [string, string, string]
+  /** Cut from measurement titles under the heading. */
+  titleSuffix: string
+  compare: (view: MetricView, plain: number, other: number) => { cell: string; verdict: string }
+}
+
+/** This project's relay as it is and with one thing changed (a dashboard watching, wss://), side by side. */
+function pairedSection(report: Report, measurements: Measurement[], section: PairedSection): string[] {
+  const measured = measurements.filter(m => report.outcomes.has(m.id))
+  if (measured.length === 0) return []
+  const lines = ['', pad(section.heading, 44) + section.columns.map(c => padLeft(c, 12)).join('') + '  target']
+  for (const measurement of measured) {
+    const byVariant = report.outcomes.get(measurement.id)!
+    const plain = medians(byVariant.get('switchboard'))
+    const other = medians(byVariant.get(section.variant))
+    lines.push(measurement.title.replace(section.titleSuffix, '') + busyNote(byVariant) + failures(byVariant))
+    for (const view of measurement.show) {
+      const [a, b] = [plain?.[view.key], other?.[view.key]]
+      const compared = a !== undefined && b !== undefined && a > 0 && b > 0 ? section.compare(view, a, b) : { cell: '—', verdict: '' }
+      lines.push(pad(`  ${view.label}`, 44) + [format(a, view.unit), format(b, view.unit), compared.cell].map(c => padLeft(c, 12)).join('') + compared.verdict)
+    }
+  }
+  return lines
+}
+
 function busyNote(byVariant: Map<string, Outcome[]>): string {
   const others = [...byVariant.values()].flat().flatMap(o => (o.metrics?.otherCpuPct !== undefined ? [o.metrics.otherCpuPct] : []))
   const typical = median(others)

@@ -5,6 +5,7 @@
  *   npm run bench -- [--rounds N] [--budget-seconds S] [--quick] [--only SUBSTRING]
  *                    [--contenders raw,published,switchboard] [--cpu-prof] [--startup-runs N]
  */
+import { X509Certificate } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { buildPlan, type Measurement } from './plan.js'
@@ -12,6 +13,7 @@ import { benchBundle, buildBenchProcesses, pinning, startChild, stopChild, type 
 import { printReport, writeReport, type Outcome, type Variant } from './report.js'
 import { startServer, type RunningServer } from './servers/contender.js'
 import { measureStartup } from './startup.js'
+import { CA_CERT_PATH } from '../shared/relay-model.js'
 import type { ContenderName, Metrics, ServerStats } from './types.js'
 
 const MEASUREMENT_TIMEOUT_MS = 120_000
@@ -71,17 +73,31 @@ async function startLoad(): Promise<Child> {
 }
 
 function variantsFor(measurement: Measurement, round: number): Variant[] {
-  if (measurement.monitoring) {
+  if (measurement.monitoring || measurement.tls) {
     if (!contenders.includes('switchboard')) return []
     const pair: Variant[] = [
-      { key: 'switchboard', contender: 'switchboard', monitoring: false },
-      { key: 'switchboard+monitor', contender: 'switchboard', monitoring: true },
+      { key: 'switchboard', contender: 'switchboard', monitoring: false, tls: false },
+      measurement.tls
+        ? { key: 'switchboard+tls', contender: 'switchboard', monitoring: false, tls: true }
+        : { key: 'switchboard+monitor', contender: 'switchboard', monitoring: true, tls: false },
     ]
     return round % 2 === 0 ? pair : pair.reverse()
   }
   // Rotating the order each round spreads any drift of the machine over all contenders.
   const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!)
-  return order.map(name => ({ key: name, contender: name, monitoring: false }))
+  return order.map(name => ({ key: name, contender: name, monitoring: false, tls: false }))
+}
+
+/**
+ * Where the load generator connects: the relay's own URL, or its wss:// twin on the same port,
+ * verified against the CA the relay serves (as a device that installed it would).
+ */
+async function target(server: RunningServer, variant: Variant): Promise<{ url: string; ca?: string }> {
+  if (!variant.tls) return { url: server.url }
+  const response = await fetch(`${server.url.replace(/^ws:/, 'http:')}${CA_CERT_PATH}`)
+  if (!response.ok) throw new Error(`the relay serves no CA (HTTP ${response.status}): is TLS on?`)
+  const ca = new X509Certificate(Buffer.from(await response.arrayBuffer())).toString()
+  return { url: server.url.replace(/^ws:/, 'wss:'), ca }
 }
 
 async function measure(measurement: Measurement, variant: Variant, server: RunningServer, round: number) {
@@ -94,7 +110,8 @@ async function measure(measurement: Measurement, variant: Variant, server: Runni
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${MEASUREMENT_TIMEOUT_MS / 1000} s`)), MEASUREMENT_TIMEOUT_MS)
     })
-    const run = () => Promise.race([load.rpc.call<Metrics>('run', server.url, measurement.scenario), timeout])
+    const { url, ca } = await target(server, variant)
+    const run = () => Promise.race([load.rpc.call<Metrics>('run', url, measurement.scenario, ca), timeout])
     let metrics = await run()
     if ((metrics.otherCpuPct ?? 0) > REPEAT_ABOVE_OTHER_CPU_PCT && repeatBudgetMs > 0) {
       const repeatStarted = performance.now()
@@ -183,6 +200,7 @@ async function runDashboardScale(): Promise<Record<string, number> | undefined> 
 const wallSeconds = (performance.now() - wallStart) / 1000
 notes.push(
   'server µs/msg (and per Join, cycle, introduction) is the relay process\'s own CPU time, user + system; rates depend on the load generator, which saturates its core first at most sizes.',
+  'TLS rows: the same pipes over wss:// to the same port, the load generator trusting the relay\'s CA; wss/ws is the ratio of the medians.',
   'Monitored rows: a dashboard subscribed to the relay\'s monitoring socket (/_switchboard/monitor), run inside the relay\'s process, so the relay\'s CPU also pays for receiving the feed: an upper bound.',
   'Every server runs as users run it, bundled JavaScript with plain node: this project\'s relay is dist/cli/relay.mjs (with the bench\'s agent preloaded for its CPU and memory figures), the raw and published relays run in dist/bench/host.mjs.',
 )

@@ -4,10 +4,17 @@ import { pack, unpack } from 'msgpackr'
 
 /** Compression off as in the published client's default exchange; every byte should cost the same. */
 const CLIENT_OPTIONS = { perMessageDeflate: false }
+/** The CA wss:// connections verify the relay against; none for ws://. */
+let tlsOptions: { ca?: string } = {}
+
+/** Sockets opened from now on trust this CA (the relay's own), and only it and the system's. */
+export function trustCa(ca: string | undefined): void {
+  tlsOptions = ca ? { ca } : {}
+}
 
 export function connect(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, CLIENT_OPTIONS)
+    const socket = new WebSocket(url, { ...CLIENT_OPTIONS, ...tlsOptions })
     const fail = (error: Error) => {
       socket.terminate()
       reject(error)

@@ -9,6 +9,7 @@ import { introductionsInPairs, introductionsOnOneDocument } from './introduction
 import { latency } from './latency.js'
 import { memory } from './memory.js'
 import { stalledReader } from './stalled-reader.js'
+import { trustCa } from './sockets.js'
 import { throughput } from './throughput.js'
 
 if (!process.send) {
@@ -19,7 +20,8 @@ if (!process.send) {
 const gc = (globalThis as { gc?: () => void }).gc
 
 const rpc = createRpc(process, {
-  run: async (url: string, scenario: Scenario): Promise<Metrics> => {
+  run: async (url: string, scenario: Scenario, ca?: string): Promise<Metrics> => {
+    trustCa(ca)
     // The previous scenario's garbage is collected now, not inside this one's window.
     gc?.()
     const probe: Probe = {

@@ -32,6 +32,11 @@ export interface RelayTxt {
   priority: number
   /** When the relay started (epoch ms): among equal priorities clients pick the longest-running. */
   startedAt: number
+  /**
+   * When the relay also serves `wss://` on its port: the first 16 hex digits (lowercase) of the
+   * SHA-256 of its CA certificate, so a client can check the CA it downloads before trusting it.
+   */
+  tlsCa?: string
 }
 
 /**
@@ -46,7 +51,13 @@ const TXT_KEYS = {
   tokenRequired: 'token',
   priority: 'prio',
   startedAt: 'since',
+  tlsCa: 'ca',
 } as const satisfies Record<keyof RelayTxt, string>
+
+/** `tls=1` says the relay serves wss:// on the same port; `ca` then names its CA. */
+const TLS_KEY = 'tls'
+/** Enough of the SHA-256 to pin (64 bits), short enough for a TXT record sent in every answer. */
+export const CA_PIN_HEX_LENGTH = 16
 
 export function encodeRelayTxt(txt: RelayTxt): Record<string, string> {
   return {
@@ -57,6 +68,7 @@ export function encodeRelayTxt(txt: RelayTxt): Record<string, string> {
     [TXT_KEYS.tokenRequired]: txt.tokenRequired ? '1' : '0',
     [TXT_KEYS.priority]: String(txt.priority),
     [TXT_KEYS.startedAt]: String(txt.startedAt),
+    ...(txt.tlsCa ? { [TLS_KEY]: '1', [TXT_KEYS.tlsCa]: txt.tlsCa } : {}),
   }
 }
 
@@ -80,7 +92,15 @@ export function parseRelayTxt(entries: Readonly<Record<string, string>>): RelayT
     tokenRequired: entries[TXT_KEYS.tokenRequired] === '1',
     priority: integerOr(entries[TXT_KEYS.priority], 0),
     startedAt: integerOr(entries[TXT_KEYS.startedAt], UNKNOWN_START),
+    ...tlsCaOf(entries),
   }
+}
+
+/** A CA pin only with `tls=1` and exactly 16 hex digits: anything else cannot be checked, so it is no TLS. */
+function tlsCaOf(entries: Readonly<Record<string, string>>): { tlsCa?: string } {
+  const pin = entries[TXT_KEYS.tlsCa]?.toLowerCase()
+  if (entries[TLS_KEY] !== '1' || !pin || !new RegExp(`^[0-9a-f]{${CA_PIN_HEX_LENGTH}}$`).test(pin)) return {}
+  return { tlsCa: pin }
 }
 
 function integerOr(text: string | undefined, fallback: number): number {

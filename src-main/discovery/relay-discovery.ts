@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events'
 import { hostname as machineHostname } from 'node:os'
 import {
+  CA_PIN_HEX_LENGTH,
   RelayBrowser,
   SERVICE_TYPE,
   WIRE_PROTOCOL,
@@ -38,6 +39,8 @@ export interface DiscoverySettings {
   tokenRequired?: boolean
   /** The host name the relay is named after ("Switchboard on <first label>"); the OS's when absent. */
   hostname?: string
+  /** The SHA-256 of the relay's CA (hex) while it serves wss://; absent with TLS off. */
+  caFingerprint?: string
 }
 
 export interface RelayDiscoveryOptions extends DiscoverySettings {
@@ -85,6 +88,7 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
       tokenRequired: options.tokenRequired ?? false,
       priority: options.priority ?? 0,
       startedAt: relay.snapshot().startedAt,
+      ...caPin(options.caFingerprint),
     }
     this.endpoint = discoveryEndpoint(host => this.document(host))
     relay.use(this.endpoint)
@@ -114,7 +118,8 @@ export class RelayDiscovery extends EventEmitter<{ change: [AdvertisingView] }> 
    */
   async reconfigure(settings: DiscoverySettings): Promise<void> {
     this.options = { ...this.options, ...settings }
-    this.currentTxt = { ...this.currentTxt, tokenRequired: settings.tokenRequired ?? false, priority: settings.priority ?? 0 }
+    const { tlsCa: _previous, ...txt } = this.currentTxt
+    this.currentTxt = { ...txt, tokenRequired: settings.tokenRequired ?? false, priority: settings.priority ?? 0, ...caPin(settings.caFingerprint) }
     const offReason = this.offReasonFor(settings)
     this.offReason = offReason
     if (offReason !== undefined) {
@@ -270,3 +275,6 @@ function yieldsIdTo(self: Pick<DiscoveredRelay, 'startedAt' | 'host' | 'port'>, 
   const [mine, theirs] = [self.host.toLowerCase(), other.host.toLowerCase()]
   return mine !== theirs ? mine > theirs : self.port > other.port
 }
+
+/** The TXT record's `ca`: the first hex digits of the CA's SHA-256. */
+const caPin = (fingerprint: string | undefined): { tlsCa?: string } => (fingerprint ? { tlsCa: fingerprint.slice(0, CA_PIN_HEX_LENGTH) } : {})

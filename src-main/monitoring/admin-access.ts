@@ -67,12 +67,13 @@ export class AdminAccess {
     return isSameOrigin(req) && this.allows(req)
   }
 
-  signIn(address: string | undefined, candidate: string): SignInResult {
+  /** `secure`: signed in over https, so the cookie is marked Secure and never travels over plain http. */
+  signIn(address: string | undefined, candidate: string, secure = false): SignInResult {
     const from = normalizeAddress(address)
     const wait = this.failedSignIns.remaining(from)
     if (wait > 0) return { ok: false, retryAfterSeconds: Math.ceil(wait / 1000) }
     if (this.tokenDigest && candidate && timingSafeEqual(sha256(candidate), this.tokenDigest)) {
-      const cookie = `${COOKIE_NAME}=${this.session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${COOKIE_MAX_AGE_SECONDS}`
+      const cookie = `${COOKIE_NAME}=${this.session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${COOKIE_MAX_AGE_SECONDS}${secure ? '; Secure' : ''}`
       return { ok: true, cookie }
     }
     this.failedSignIns.prune()

@@ -6,7 +6,7 @@ import { AdminAccess, isSameOrigin } from './admin-access.js'
 import { loadDashboardFiles, type DashboardFile } from './dashboard-files.js'
 import { MonitorPublisher } from './monitor-publisher.js'
 import { MonitorSocketTransport } from './monitor-socket.js'
-import { LANDING_PAGE_CSP } from '../relay/http-pages.js'
+import { LANDING_PAGE_CSP, arrivedOverTls, visitOf } from '../relay/http-pages.js'
 import { refuseHttp } from '../relay/http-refusal.js'
 import { publicPage } from './public-page.js'
 
@@ -102,7 +102,7 @@ export class DashboardExtension implements RelayExtension {
       return
     }
     const html = publicPage({
-      host: req.headers.host,
+      visit: visitOf(req, this.relay.tls !== undefined),
       port: this.relay.listening?.port,
       health: this.relay.health(),
       tokenConfigured: this.access.tokenConfigured,
@@ -150,7 +150,7 @@ export class DashboardExtension implements RelayExtension {
     })
     req.on('end', () => {
       const token = new URLSearchParams(body).get('token') ?? ''
-      const result = this.access.signIn(req.socket.remoteAddress, token)
+      const result = this.access.signIn(req.socket.remoteAddress, token, arrivedOverTls(req))
       if (result.ok) {
         res.writeHead(303, { ...COMMON_HEADERS, Location: '/', 'Set-Cookie': result.cookie, 'Cache-Control': 'no-store' }).end()
         return

@@ -1,10 +1,9 @@
 import type { RelayHealth } from '../../shared/relay-model.js'
 import { SIGN_IN_PATH } from '../../shared/monitoring.js'
-import { escapeHtml, landingPage } from '../relay/http-pages.js'
+import { escapeHtml, landingPage, type Visit } from '../relay/http-pages.js'
 
 export interface PublicPageInput {
-  /** The request's Host header, to show the address this visitor already reaches the relay on. */
-  host: string | undefined
+  visit: Visit
   port: number | undefined
   health: RelayHealth
   tokenConfigured: boolean
@@ -16,7 +15,7 @@ export interface PublicPageInput {
  * What a visitor without admin access sees at `/`: that the relay runs and how apps connect. It
  * names no peer and no document; those are for this machine and for holders of the admin token.
  */
-export function publicPage({ host, port, health, tokenConfigured, problem }: PublicPageInput): string {
+export function publicPage({ visit, port, health, tokenConfigured, problem }: PublicPageInput): string {
   const access = tokenConfigured
     ? `<form method="post" action="${SIGN_IN_PATH}">
 <label for="token">Admin token</label>
@@ -25,5 +24,5 @@ export function publicPage({ host, port, health, tokenConfigured, problem }: Pub
 </form>
 ${problem ? `<p class="problem" role="alert">${escapeHtml(problem)}</p>` : ''}`
     : `<p>The dashboard opens on the relay's own machine, at <code>http://localhost:${port ?? '<port>'}/</code>. To open it from other devices, give the relay an admin token (<code>--admin-token</code> or <code>SWITCHBOARD_ADMIN_TOKEN</code> for the headless relay; Settings → Dashboard access in the app).</p>`
-  return landingPage(host, health, `<h2>Dashboard</h2>\n${access}`)
+  return landingPage(visit, health, `<h2>Dashboard</h2>\n${access}`)
 }

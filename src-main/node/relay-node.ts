@@ -167,7 +167,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       engine.setInterfaces(options.interfaces)
       this.dashboardExtension?.setAdminToken(options.adminToken)
       await this.applyTls(engine)
-      if (this.discovery) await this.awaitGoodbyes(this.discovery.reconfigure(discoverySettings(options)))
+      if (this.discovery) await this.awaitGoodbyes(this.discovery.reconfigure(this.discoverySettings(options)))
       else this.startDiscovery(engine)
       return { restarted: [] }
     })
@@ -268,7 +268,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     try {
       const discovery = (this.hooks.startDiscovery ?? startRelayDiscovery)(relay, {
         ...this.hooks.discovery,
-        ...discoverySettings(this.current),
+        ...this.discoverySettings(this.current),
         // The port asked for, not the one got: a relay on "any free port" keeps its id across restarts too.
         requestedPort: this.current.port,
       })
@@ -277,6 +277,17 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       this.emit('advertising', discovery.view)
     } catch (error) {
       this.emit('problem', { code: 'discovery-failed', message: (error as Error).message })
+    }
+  }
+
+  private discoverySettings(options: RelayNodeOptions): DiscoverySettings {
+    return {
+      advertise: options.advertise,
+      interfaces: options.interfaces,
+      priority: options.priority,
+      tokenRequired: options.accessToken !== undefined,
+      hostname: options.name,
+      caFingerprint: this.engine?.tls?.ca.fingerprint,
     }
   }
 
@@ -293,15 +304,5 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     } finally {
       clearTimeout(timer)
     }
-  }
-}
-
-function discoverySettings(options: RelayNodeOptions): DiscoverySettings {
-  return {
-    advertise: options.advertise,
-    interfaces: options.interfaces,
-    priority: options.priority,
-    tokenRequired: options.accessToken !== undefined,
-    hostname: options.name,
   }
 }

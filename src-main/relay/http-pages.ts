@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { RelayHealth } from '../../shared/relay-model.js'
+import { CA_CERT_PATH, type RelayHealth } from '../../shared/relay-model.js'
 
 const STYLE = `
   :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
@@ -9,7 +9,8 @@ const STYLE = `
   form { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; }
   input, button { font: inherit; padding: .3em .6em; }
   .problem { color: #b3261e; }
-  @media (prefers-color-scheme: dark) { .problem { color: #f2b8b5; } }
+  .worked { color: #1b6e2d; font-weight: 600; }
+  @media (prefers-color-scheme: dark) { .problem { color: #f2b8b5; } .worked { color: #8fd19e; } }
 `
 /** The page's one inline style, allowed by its hash: the CSP forbids everything else. */
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64')
@@ -25,7 +26,24 @@ const PAGE_HEADERS = {
   'Cache-Control': 'no-store',
 }
 
-export function serveHttp(req: IncomingMessage, res: ServerResponse, health: () => RelayHealth): void {
+/** How a visitor reached the page, which decides what it tells them about TLS. */
+export interface Visit {
+  /** The request's Host header: the address this visitor already reaches the relay on. */
+  host: string | undefined
+  /** Whether this request came over TLS (https). */
+  secure: boolean
+  /** Whether the relay serves TLS at all. */
+  tlsOn: boolean
+}
+
+/** Whether a request came over TLS (the relay hands TLS sockets to its one HTTP server). */
+export const arrivedOverTls = (req: IncomingMessage) => 'encrypted' in req.socket && req.socket.encrypted === true
+
+export function visitOf(req: IncomingMessage, tlsOn: boolean): Visit {
+  return { host: req.headers.host, secure: arrivedOverTls(req), tlsOn }
+}
+
+export function serveHttp(req: IncomingMessage, res: ServerResponse, health: () => RelayHealth, tlsOn: boolean): void {
   const path = (req.url ?? '/').split('?')[0]
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('method not allowed\n')
@@ -37,7 +55,7 @@ export function serveHttp(req: IncomingMessage, res: ServerResponse, health: () 
     return
   }
   if (path === '/' || path === '/index.html') {
-    res.writeHead(200, PAGE_HEADERS).end(req.method === 'HEAD' ? undefined : landingPage(req.headers.host, health()))
+    res.writeHead(200, PAGE_HEADERS).end(req.method === 'HEAD' ? undefined : landingPage(visitOf(req, tlsOn), health()))
     return
   }
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n')
@@ -47,8 +65,9 @@ export function serveHttp(req: IncomingMessage, res: ServerResponse, health: () 
  * The page anyone may see: that the relay runs and how apps connect, with counts but no ids.
  * `section` is trusted HTML appended by whoever serves the page (the dashboard's sign-in form).
  */
-export function landingPage(hostHeader: string | undefined, health: RelayHealth, section = ''): string {
-  const wsUrl = hostHeader && /^[\w.\-:[\]]+$/.test(hostHeader) ? `ws://${hostHeader}` : 'ws://<this host>:<port>'
+export function landingPage(visit: Visit, health: RelayHealth, section = ''): string {
+  const host = visit.host && /^[\w.\-:[\]]+$/.test(visit.host) ? visit.host : undefined
+  const wsUrl = `${visit.secure ? 'wss' : 'ws'}://${host ?? '<this host>:<port>'}`
   const { peers, pipesLive } = health.counts
   return `<!doctype html>
 <html lang="en">
@@ -62,11 +81,26 @@ export function landingPage(hostHeader: string | undefined, health: RelayHealth,
 <h1>Switchboard relay is running</h1>
 <p>Local-first apps built on <code>@localfirst/relay</code> connect with the relay URL</p>
 <p><code>${escapeHtml(wsUrl)}</code></p>
+${tlsSection(visit, host)}
 <p>${peers} peer${peers === 1 ? '' : 's'} connected, ${pipesLive} live pipe${pipesLive === 1 ? '' : 's'}. Version ${escapeHtml(health.version)}, protocol ${escapeHtml(health.protocol)}.</p>
 ${section}
 </body>
 </html>
 `
+}
+
+/**
+ * Whether this browser can use wss://: seeing this page over https without a warning proves it
+ * trusts the relay's certificate (installed CA, or a warning accepted once), which is all a web
+ * app in the same browser needs.
+ */
+function tlsSection(visit: Visit, host: string | undefined): string {
+  if (visit.secure) {
+    return `<p class="worked" role="status">It worked: this browser reached the relay over https, so it trusts the relay's certificate. Web apps open in this browser can connect to <code>wss://${escapeHtml(host ?? '<this host>:<port>')}</code>.</p>`
+  }
+  if (!visit.tlsOn) return '<p>This relay serves plain <code>ws://</code> only (TLS is off), which web apps served over https cannot use.</p>'
+  const https = host ? `https://${host}/` : undefined
+  return `<p>Web apps served over https need <code>wss://</code>. To check that this browser trusts the relay, open ${https ? `<a href="${escapeHtml(https)}">${escapeHtml(https)}</a>` : 'this page with https://'}: without a warning, it does. If not, install the relay's <a href="${CA_CERT_PATH}">certificate authority</a> on this device, or accept the warning there once.</p>`
 }
 
 export function escapeHtml(text: string): string {

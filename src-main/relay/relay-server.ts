@@ -132,7 +132,7 @@ export class RelayServer extends EventEmitter<{ event: [RelayEvent] }> {
       // Before the extensions: the dashboard's files live under the same /_switchboard/ prefix.
       if (this.serveCaCertificate(req, res)) return
       for (const extension of this.extensions) if (extension.handleRequest?.(req, res)) return
-      serveHttp(req, res, () => this.health())
+      serveHttp(req, res, () => this.health(), this.listener.tls !== undefined)
     })
     this.httpServer.on('upgrade', (req, socket, head) => {
       // An error on a socket that never became a WebSocket has nobody to tell; it is just dropped.

@@ -53,3 +53,40 @@ describe('the Connect apps card', () => {
     expect(within(card()).getByText(/^not offered:/).textContent).toBe('not offered: docker0 (container or VM bridge)')
   })
 })
+
+describe('the Connect apps card with TLS', () => {
+  const fingerprint = 'ab'.repeat(32)
+  const withTls = {
+    urls: ['ws://192.168.1.20:8080', 'ws://localhost:8080'],
+    notOffered: [],
+    tls: {
+      enabled: true,
+      urls: ['wss://192.168.1.20:8080', 'wss://localhost:8080'],
+      ca: { fingerprint, path: '/_switchboard/ca.crt' },
+      certificate: { names: ['lf-relay.local', '192.168.1.20'], notAfter: NOW + 86_400_000 },
+    },
+  }
+
+  it('shows the wss:// URLs, the CA fingerprint as devices show it, a QR code for the CA download and how to trust it', () => {
+    render(<OverviewView state={stateOf(withTls)} now={NOW} />)
+    const secure = within(card()).getByRole('heading', { name: 'Web apps (https pages)' }).parentElement!
+    expect([...secure.querySelectorAll('.urls code')].map(code => code.textContent)).toEqual(['wss://192.168.1.20:8080', 'wss://localhost:8080'])
+    expect(within(secure).getAllByRole('button', { name: /^Copy secure relay URL: wss:/ })).toHaveLength(2)
+    expect(secure.querySelector('.fingerprint')?.textContent).toBe(Array(32).fill('AB').join(':'))
+    // Plain http: a phone that does not trust the relay yet can still download it.
+    expect(within(secure).getByRole('img', { name: 'QR code for http://192.168.1.20:8080/_switchboard/ca.crt' })).toBeTruthy()
+    expect(within(secure).getByRole('link', { name: 'Download the certificate authority' }).getAttribute('href')).toBe('/_switchboard/ca.crt')
+    const platforms = [...secure.querySelectorAll('.trust-steps dt')].map(dt => dt.textContent)
+    expect(platforms).toEqual(['macOS', 'Windows', 'iOS and iPadOS', 'Android', 'Linux (Chromium, Chrome)', 'Firefox (every system)'])
+    expect(within(secure).getByRole('link', { name: 'https://lf-relay.local:8080/' }).getAttribute('href')).toBe('https://lf-relay.local:8080/')
+    // The ws:// list and its QR code are as before.
+    expect(listed().slice(0, 2)).toEqual(['ws://192.168.1.20:8080', 'ws://localhost:8080'])
+    expect(within(card()).getByRole('img', { name: 'QR code for ws://192.168.1.20:8080' })).toBeTruthy()
+  })
+
+  it('with TLS off says web apps served over https cannot reach the relay', () => {
+    render(<OverviewView state={stateOf({ ...withTls, tls: { enabled: false, urls: [] } })} now={NOW} />)
+    expect(within(card()).getByText(/TLS is off: web apps served over https cannot reach this relay/)).toBeTruthy()
+    expect(within(card()).queryByText(/SHA-256/)).toBeNull()
+  })
+})

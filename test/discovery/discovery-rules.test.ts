@@ -67,6 +67,20 @@ describe('TXT record', () => {
     expect(strings.reduce((sum, text) => sum + Buffer.byteLength(text) + 1, 0)).toBeLessThan(200)
   })
 
+  test('a relay serving wss:// says tls=1 and the first 16 hex digits of its CA; a pin that cannot be checked is no TLS', () => {
+    const fields = txt({ tlsCa: '0123456789abcdef' })
+    const entries = encodeRelayTxt(fields)
+    expect(entries).toMatchObject({ tls: '1', ca: '0123456789abcdef' })
+    expect(parseRelayTxt(entries)).toEqual(fields)
+    expect(Object.entries(entries).reduce((sum, [key, value]) => sum + Buffer.byteLength(`${key}=${value}`) + 1, 0)).toBeLessThan(230)
+    expect(encodeRelayTxt(txt())).not.toHaveProperty('tls')
+    expect(parseRelayTxt({ ...entries, ca: '0123456789ABCDEF' })?.tlsCa).toBe('0123456789abcdef')
+    const brokenPins: Record<string, string>[] = [{ tls: '0' }, { ca: '0123' }, { ca: 'not hex at all!!' }, { ca: `${'0'.repeat(16)}00` }]
+    for (const broken of brokenPins) {
+      expect(parseRelayTxt({ ...entries, ...broken })?.tlsCa, JSON.stringify(broken)).toBeUndefined()
+    }
+  })
+
   test('another implementation may leave out the optional keys; no id or no protocol is no relay', () => {
     expect(parseRelayTxt({ proto: WIRE_PROTOCOL, id: 'other' })).toEqual({
       proto: WIRE_PROTOCOL,

@@ -101,7 +101,7 @@ describeOnLan(capability, 'LAN discovery between hosts (network namespaces)', ()
     measured('second client created → message delivered through a pipe between the two hosts', piped - asked)
   }, 30_000)
 
-  test('python-zeroconf sees the advertisement: SRV to relay-a.local:8080, the TXT record, and relay-a.local resolving', async () => {
+  test('python-zeroconf sees the advertisement: SRV to relay-a.local:8080, the TXT record (with tls=1 and the CA pin), and relay-a.local resolving', async () => {
     const services = await zeroconfBrowse(relayHostB)
     expect(services).toEqual([
       {
@@ -110,7 +110,8 @@ describeOnLan(capability, 'LAN discovery between hosts (network namespaces)', ()
         server: 'relay-a.local.',
         port: 8080,
         addresses: ['10.213.0.11'],
-        txt: { proto: WIRE_PROTOCOL, version: VERSION, id: idA, path: '/', token: '0', prio: '0', since: expect.stringMatching(/^\d{13}$/) },
+        // TLS is on by default: tls=1 and the first 16 hex digits of the CA's SHA-256.
+        txt: { proto: WIRE_PROTOCOL, version: VERSION, id: idA, path: '/', token: '0', prio: '0', since: expect.stringMatching(/^\d{13}$/), tls: '1', ca: expect.stringMatching(/^[0-9a-f]{16}$/) },
         hostResolves: ['10.213.0.11'],
       },
     ])

@@ -13,7 +13,10 @@ export interface BytesReply {
 }
 
 /** One request; `https:` URLs are verified against `ca` (never with verification off). */
-export function fetchBytes(url: string, options: { ca?: string; servername?: string; headers?: http.OutgoingHttpHeaders; method?: string } = {}): Promise<BytesReply> {
+export function fetchBytes(
+  url: string,
+  options: { ca?: string; servername?: string; headers?: http.OutgoingHttpHeaders; method?: string; body?: string } = {},
+): Promise<BytesReply> {
   const secure = url.startsWith('https:')
   return new Promise((resolve, reject) => {
     const request = (secure ? https : http).request(
@@ -27,7 +30,7 @@ export function fetchBytes(url: string, options: { ca?: string; servername?: str
       },
     )
     request.on('error', reject)
-    request.end()
+    request.end(options.body)
   })
 }
 

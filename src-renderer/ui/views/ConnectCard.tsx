@@ -1,13 +1,15 @@
 import { useState } from 'react'
-import type { SkippedInterface } from '../../../shared/relay-model.js'
+import type { SkippedInterface, TlsView } from '../../../shared/relay-model.js'
 import { CopyButton } from '../components/CopyButton.js'
 import { QrCode } from '../components/QrCode.js'
+import { SecureConnect } from './SecureConnect.js'
 
 interface ConnectCardProps {
   /** Every URL the relay offers apps, likeliest LAN first, this machine's last. */
   urls: string[]
   /** Interfaces given no URL, and why. */
   notOffered: SkippedInterface[]
+  tls: TlsView
 }
 
 /**
@@ -15,7 +17,7 @@ interface ConnectCardProps {
  * app could reach through (container bridges, VPNs), so the QR code never hands a phone a dead
  * address. The relay puts the likeliest first, so the QR code holds it until another is picked.
  */
-export function ConnectCard({ urls, notOffered }: ConnectCardProps) {
+export function ConnectCard({ urls, notOffered, tls }: ConnectCardProps) {
   const [chosen, setChosen] = useState<string | undefined>()
   const qrUrl = chosen && urls.includes(chosen) ? chosen : urls[0]
   return (
@@ -38,6 +40,7 @@ export function ConnectCard({ urls, notOffered }: ConnectCardProps) {
         <p className="hint">not offered: {notOffered.map(({ name, reason }) => `${name} (${reason})`).join(', ')}</p>
       )}
       <div className="qr-slot">{qrUrl && <QrCode text={qrUrl} label={`QR code for ${qrUrl}`} />}</div>
+      <SecureConnect tls={tls} />
     </section>
   )
 }

@@ -29,7 +29,7 @@ export function OverviewView({ state, now }: OverviewProps) {
           <dd>{model.version}</dd>
         </dl>
       </section>
-      <ConnectCard urls={stats.urls} notOffered={model.notOffered} />
+      <ConnectCard urls={stats.urls} notOffered={model.notOffered} tls={model.tls} />
       <section className="card" aria-labelledby="activity-heading">
         <h2 id="activity-heading">Activity</h2>
         <div className="tiles">

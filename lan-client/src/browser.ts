@@ -31,7 +31,7 @@ export interface FindRelayOptions {
  * certificate from a name that does not resolve (browsers report both as the same network error),
  * and may not ask over plain http to find out; an http page can, and gets `certificate` or `unreachable`.
  */
-export type CandidateFailureReason = 'mixed-content' | 'certificate' | 'unreachable' | 'certificate-or-unreachable' | 'timeout' | 'not-a-relay' | 'token-required' | 'invalid-url'
+export type CandidateFailureReason = 'mixed-content' | 'certificate' | 'no-tls' | 'unreachable' | 'certificate-or-unreachable' | 'timeout' | 'not-a-relay' | 'token-required' | 'invalid-url'
 
 export interface CandidateFailure {
   /** The candidate, as a WebSocket URL (`wss://lf-relay.local:8080`). */
@@ -121,7 +121,11 @@ async function probe(candidate: string, { pageIsHttps, signal, timeout, token }:
   }
   // A page served over http may ask the same port over plain http, which tells the two apart.
   const plain = await readDiscovery(`http://${origin.host}`, signal)
-  if (plain.ok) return fail('certificate', `the relay answers over http but not over https with a certificate this browser trusts (or it runs with --no-tls); ${trustStep}`)
+  if (plain.ok) {
+    const pin = plain.relay.tlsCa
+    if (pin === undefined) return fail('no-tls', 'the relay answers over http but serves no TLS (it runs with --no-tls)')
+    return fail('certificate', `the relay answers over http, but this browser does not trust its certificate (its CA's SHA-256 fingerprint begins ${fingerprintStart(pin)}); ${trustStep}`)
+  }
   return plain.kind === 'aborted' ? timedOut() : unreachable()
 }
 
@@ -150,6 +154,11 @@ async function readDiscovery(base: string, signal: AbortSignal): Promise<Answer>
 /** The published Client appends `/introduction/...` to the URL: no trailing slash. */
 function relayPath(relay: DiscoveredRelay): string {
   return (typeof relay.path === 'string' ? relay.path : '/').replace(/\/+$/, '')
+}
+
+/** `7f542c742c8e2722` as certificate viewers show it: `7F:54:2C:...`. */
+function fingerprintStart(pin: string): string {
+  return pin.toUpperCase().match(/../g)!.join(':')
 }
 
 /** Browsers let an https page reach these over plain ws:// and http://. */

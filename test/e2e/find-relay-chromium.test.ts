@@ -78,6 +78,9 @@ describe('in a Chromium that does not trust the relay', () => {
   it('an http page can tell: the relay answers over http, so it is the certificate', async () => {
     const inPage = await openApp(session.page, world.httpApp.origin(APP_HOST))
     const outcome = await inPage(port => webApp.find({ url: 'wss://lf-relay.local:8080', port }), world.closedPort)
+    // The fingerprint's first 8 bytes, as the relay printed the whole of it when it started.
+    const fingerprint = /CA SHA-256 ([0-9A-F:]+)/.exec(world.relay.cli.stdout)![1]!
+    expect('message' in outcome && outcome.message).toContain(`its CA's SHA-256 fingerprint begins ${fingerprint.slice(0, 23)}`)
     expect(failuresOf(outcome)).toEqual([
       { url: 'wss://lf-relay.local:8080', reason: 'certificate' },
       { url: `wss://lf-relay.local:${world.closedPort}`, reason: 'unreachable' },
@@ -147,6 +150,16 @@ describe('from a web app served over http', () => {
     const port = world.relay.port
     expect(await inPage(url => webApp.find({ url }), `ws://127.0.0.1:${port}`)).toEqual({ url: `ws://127.0.0.1:${port}` })
     expect(await inPage(url => webApp.find({ url }), `http://${UNKNOWN_HOST}:${port}`)).toEqual({ url: 'ws://lf-relay.local:8080' })
+  })
+
+  it('tells a relay that serves no TLS from an untrusted certificate', async () => {
+    const plainRelay = await startCliRelay(['--no-advertise', '--no-tls'], { XDG_CONFIG_HOME: path.join(world.scratch, 'plain-relay-config') })
+    try {
+      const url = `wss://127.0.0.1:${plainRelay.port}`
+      expect(failuresOf(await inPage(options => webApp.find(options), { url, port: world.closedPort }))[0]).toEqual({ url, reason: 'no-tls' })
+    } finally {
+      await plainRelay.cli.stop()
+    }
   })
 
   it('adds the access token for a relay that requires one, and says so when it was given none', async () => {

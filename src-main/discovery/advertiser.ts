@@ -316,7 +316,10 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
     const names: string[] = []
     if (this.claimed && !this.probing && (conflicts.has('instance') || conflicts.has('host'))) {
       this.claimed = false
-      names.push(own.fqdn, own.hostName)
+      // The service records go quiet with the host name too: their SRV points at it, and answering
+      // for them while a renamed host name is probed would conflict with ourselves.
+      names.push(own.fqdn)
+      if (conflicts.has('host')) names.push(own.hostName)
       this.note(`another host answers for ${conflicts.has('host') ? own.hostName : `"${this.identity.instanceName}"`} too; probing the name again`)
     }
     if (this.wellKnown === 'held' && conflicts.has('wellKnown')) {

@@ -61,7 +61,11 @@ describeOnLan(capability, 'mDNS name conflicts between hosts, as RFC 6762 settle
     peer.send({ do: 'announce', hostName: 'twin.local', addresses: ['10.213.0.12'], answer: true })
     await relay.waitForStderr(/another host answers for twin\.local too; probing the name again[\s\S]*twin\.local is another machine's name; renamed to twin-2\.local/, 15_000, conflictSeen)
     await relay.waitForLine(/mDNS: advertising "Switchboard on twin" \(_lf-relay\._tcp\) as twin-2\.local/, 15_000)
-    const services = await zeroconfBrowse(h3)
-    expect(services.map(service => [service.name, service.server, service.addresses])).toEqual([['Switchboard on twin._lf-relay._tcp.local.', 'twin-2.local.', ['10.213.0.11']]])
+    // The model names twin-2.local as soon as the relay renamed; its probe and announcement follow.
+    const deadline = Date.now() + 10_000
+    let seen: [string, string | undefined, string[] | undefined][] = []
+    do seen = (await zeroconfBrowse(h3)).map(service => [service.name, service.server, service.addresses])
+    while (seen[0]?.[1] !== 'twin-2.local.' && Date.now() < deadline)
+    expect(seen).toEqual([['Switchboard on twin._lf-relay._tcp.local.', 'twin-2.local.', ['10.213.0.11']]])
   }, 60_000)
 })

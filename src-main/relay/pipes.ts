@@ -44,8 +44,11 @@ export class PipeRegistry {
   private closedMessages = 0
   private closedBytes = 0
   private lastSampleAt = Date.now()
-  /** Receivers written to in this event-loop turn; see `send`. */
+  /** Receivers corked in this event-loop turn; see `send`. */
   private corked: Socket[] = []
+  /** Counts event-loop turns that carried pipe traffic; a receiver remembers the last it was written to in. */
+  private turn = 1
+  private turnEndScheduled = false
 
   constructor(
     private readonly limits: RelayLimits,
@@ -99,21 +102,36 @@ export class PipeRegistry {
   }
 
   /**
-   * Small frames for one receiver within one event-loop turn go out in a single write: its TCP
-   * socket is corked on the first and uncorked once the turn's I/O is done, so small messages cost
-   * one syscall per batch instead of one each.
+   * The first frame for a receiver in an event-loop turn is written at once, so a lone message
+   * waits for nothing (the rest of the turn's I/O can take milliseconds in a connection burst).
+   * Further small frames for it in the same turn go out in a single write: its TCP socket is
+   * corked on the second and uncorked once the turn's I/O is done, so a busy pipe costs one syscall
+   * per batch instead of one per message.
    */
   private send(from: PipeSide, receiver: RelaySocket, data: Buffer, isBinary: boolean): void {
-    const tcp = tcpOf(receiver)
-    if (data.length < CORK_BELOW_BYTES && tcp.writableCorked === 0) {
-      tcp.cork()
-      if (this.corked.push(tcp) === 1) setImmediate(this.uncorkAll)
+    if (receiver.writtenInTurn !== this.turn) {
+      receiver.writtenInTurn = this.turn
+      this.endTurnSoon()
+    } else if (data.length < CORK_BELOW_BYTES) {
+      const tcp = tcpOf(receiver)
+      if (tcp.writableCorked === 0) {
+        tcp.cork()
+        this.corked.push(tcp)
+      }
     }
     from.inFlight++
     receiver.send(data, isBinary ? BINARY : TEXT, from.onWritten)
   }
 
-  private readonly uncorkAll = (): void => {
+  private endTurnSoon(): void {
+    if (this.turnEndScheduled) return
+    this.turnEndScheduled = true
+    setImmediate(this.endTurn)
+  }
+
+  private readonly endTurn = (): void => {
+    this.turnEndScheduled = false
+    this.turn++
     const corked = this.corked
     this.corked = []
     for (const tcp of corked) tcp.uncork()

@@ -40,7 +40,7 @@ describe('electron-builder configuration', () => {
         .replace('    - deb\n', '')
         .replace('icon: assets/icon.ico', 'icon: assets/missing.ico')
         .replace('appId: org.switchboard.relay', 'appId: com.electron.switchboard')
-        .replace('asarUnpack:\n  - assets/tray/**', 'asarUnpack:\n  - assets/icon.png'),
+        .replace('  - assets/tray/**\n# The prebuilds', '  - assets/icon.png\n# The prebuilds'),
     )
     const problems = appRequirementProblems(await loadBuilderConfig(dir), dir)
     expect(problems).toEqual([

@@ -156,13 +156,13 @@ describe('desktop app: start-up', () => {
     await launch(['Switchboard.exe'], { platform: 'win32' })
     expect(app.appUserModelId).toBe(builderConfig.appId)
     expect(log()).toContain(`Windows taskbar id (AppUserModelId) ${builderConfig.appId}`)
-    expect(tray().image).toEqual({ path: path.join(home, 'resources', 'app.asar.unpacked', 'assets', 'tray', 'tray-running.ico') })
+    expect(tray().image).toEqual({ path: path.join(home, 'resources', 'app.asar.unpacked', 'assets', 'tray', 'tray-idle.ico') })
   })
 
   test('no taskbar id in development or on other systems: no shortcut carries one there', async () => {
     await launch(['electron', '.'], { platform: 'win32' })
     expect(app.appUserModelId).toBeUndefined()
-    expect(tray().image).toEqual({ path: path.join(REPO_ROOT, 'assets', 'tray', 'tray-running.ico') })
+    expect(tray().image).toEqual({ path: path.join(REPO_ROOT, 'assets', 'tray', 'tray-idle.ico') })
   })
 
   test('serves the built dashboard on app://switchboard/ with the window\'s CSP', async () => {
@@ -180,7 +180,8 @@ describe('desktop app: start-up', () => {
     await launch(['electron', '.', `--user-data-dir=${folder}`])
     expect(app.paths).toMatchObject({ userData: folder, logs: path.join(folder, 'logs') })
     expect(app.lockedUserData).toBe(folder)
-    expect(tray().tooltip).toBe(`Switchboard: running on port ${isolatedPort}, 0 peers connected`)
+    expect(tray().tooltip).toBe('Switchboard: no devices')
+    expect((await fetchHealth(isolatedPort)).status).toBe('ok')
     expect(readFileSync(path.join(folder, 'logs', 'switchboard.log'), 'utf8')).toMatch(/starting/)
   })
 

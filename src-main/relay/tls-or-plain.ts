@@ -56,6 +56,8 @@ export class TlsOrPlainListener {
   private identity: { tls: TlsIdentity; context: tls.SecureContext } | undefined
   /** Connections not yet handed to the HTTP server: destroyed when the relay closes. */
   private readonly pending = new Set<net.Socket>()
+  /** TLS handshakes completed since the relay started. */
+  handshakes = 0
 
   constructor(
     private readonly http: http.Server,
@@ -144,6 +146,7 @@ export class TlsOrPlainListener {
     const onError = (error: NodeJS.ErrnoException) => refuse(handshakeProblem(error))
     secure.on('error', onError)
     secure.once('secure', () => {
+      this.handshakes++
       settled()
       secure.off('error', onError)
       // With TLS 1.3 a client that does not trust the certificate says so after the server has

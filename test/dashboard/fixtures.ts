@@ -68,7 +68,7 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
     advertising: advertisingOff('not-running', 'LAN discovery is not running'),
     access: { tokenRequired: false, allowPublic: true },
     addresses: [],
-    tls: { enabled: false, urls: [] },
+    tls: { enabled: false, urls: [], handshakes: 0 },
     ...overrides,
   }
   const live = base.pipes.filter(p => p.state === 'live').length

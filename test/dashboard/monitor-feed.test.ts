@@ -128,7 +128,7 @@ describe('monitoring feed', () => {
   it('sends the other parts of the model (advertising, limits, ...) whole, and only when they changed', () => {
     const feed = new MonitorFeed()
     const base = snapshot()
-    expect(Object.keys(feed.advance(base).parts ?? {}).sort()).toEqual(['access', 'addresses', 'advertising', 'limits', 'notOffered', 'startedAt', 'version'])
+    expect(Object.keys(feed.advance(base).parts ?? {}).sort()).toEqual(['access', 'addresses', 'advertising', 'limits', 'notOffered', 'startedAt', 'tls', 'version'])
     expect(feed.advance(structuredClone(base)).parts).toBeUndefined()
     const failing = { ...base, advertising: { ...base.advertising, state: 'error' as const, reason: 'port 5353 unavailable' } }
     expect(feed.advance(failing).parts).toEqual({ advertising: failing.advertising })

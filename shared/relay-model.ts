@@ -236,6 +236,8 @@ export interface TlsView {
   }
   /** The certificate presented now: the names and addresses it is valid for, and when it expires. */
   certificate?: { names: string[]; notAfter: number }
+  /** TLS handshakes completed since the relay started. */
+  handshakes: number
 }
 
 /**

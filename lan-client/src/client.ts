@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { Client as PublishedClient } from '@localfirst/relay/Client.js'
 import { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, RelayBrowser, chooseRelay, encodeDeviceName, relayKey, type DiscoveredRelay, type IdConflict, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
+import { PinnedTlsTunnel, fetchPinnedCa } from './pinned-tls.js'
 
 type PublishedOptions = ConstructorParameters<typeof PublishedClient>[0]
 /** A pipe to a peer for one document, as the published Client hands it out. */
@@ -78,6 +79,12 @@ export class Client extends EventEmitter<ClientEvents> {
   /** Set while no usable relay is visible: when one shows up again, the client connects at once. */
   private lost = false
   private retryTimer: NodeJS.Timeout | undefined
+  /** Carries the published Client's sockets over TLS to a relay that pins its CA in TXT. */
+  private tunnel: { relay: string; tunnel: PinnedTlsTunnel; url: string } | undefined
+  /** Bumped at every move, so a TLS set-up that finishes after the next move is dropped. */
+  private moves = 0
+  /** The relay (relayKey) whose TLS set-up is under way: announcements meanwhile do not start it over. */
+  private settingUp: string | undefined
 
   constructor(options: ClientOptions) {
     super()
@@ -92,9 +99,10 @@ export class Client extends EventEmitter<ClientEvents> {
     this.start()
   }
 
-  /** URL of the relay in use; undefined until one is found. */
+  /** URL of the relay in use (`wss://` when it is reached over TLS); undefined until one is found. */
   get url(): string | undefined {
-    return this.inner?.url
+    const inner = this.inner?.url
+    return inner && this.tunnel && inner.startsWith(this.tunnel.tunnel.url) ? this.tunnel.url + inner.slice(this.tunnel.tunnel.url.length) : inner
   }
 
   /** Whether the connection to the relay is open. */
@@ -199,11 +207,37 @@ export class Client extends EventEmitter<ClientEvents> {
     this.lost = next === undefined
     if (!next) return
     const sameRelay = this.relay !== undefined && relayKey(this.relay) === relayKey(next)
+    if (sameRelay && this.settingUp === relayKey(next)) return
     this.relay = next
-    if (sameRelay && this.inner && next.urls.some(url => this.withToken(url) === this.inner!.url) && (this.inner.open || !cameBack)) return
+    if (sameRelay && this.inner && next.urls.some(url => this.withToken(url) === this.url?.replace(/^wss:/, 'ws:')) && (this.inner.open || !cameBack)) return
     this.dropInner()
-    this.connectTo(this.withToken(next.url))
+    this.settingUp = undefined
+    const move = ++this.moves
+    if (next.tlsCa) void this.connectOverTls(next, move)
+    else this.connectTo(this.withToken(next.url))
     this.emit('relay-change', next)
+  }
+
+  /**
+   * A relay that pins its CA in TXT is reached over wss://, verified against that CA. When its CA
+   * does not match the pin, nothing is sent to it: the app gets an error and the client waits for
+   * the next change on the LAN.
+   */
+  private async connectOverTls(relay: DiscoveredRelay, move: number): Promise<void> {
+    const address = relay.addresses[0]
+    this.settingUp = relayKey(relay)
+    try {
+      if (!address) throw new Error(`${relay.name} has no address`)
+      const ca = await fetchPinnedCa(relay)
+      const tunnel = await PinnedTlsTunnel.open({ address, port: relay.port, servername: relay.host.replace(/\.$/, ''), ca })
+      if (move !== this.moves || this.stopped) return tunnel.close()
+      this.tunnel = { relay: relayKey(relay), tunnel, url: relay.url.replace(/^ws:/, 'wss:') }
+      this.connectTo(this.withToken(tunnel.url))
+    } catch (error) {
+      if (move === this.moves) this.reportError(error)
+    } finally {
+      if (move === this.moves) this.settingUp = undefined
+    }
   }
 
   private readonly warn = (clash: IdConflict): void => {
@@ -237,7 +271,9 @@ export class Client extends EventEmitter<ClientEvents> {
    */
   private dropInner(): void {
     const inner = this.inner
-    if (!inner) return
+    const tunnel = this.tunnel
+    this.tunnel = undefined
+    if (!inner) return tunnel?.tunnel.close()
     this.inner = undefined
     const wasOpen = inner.open
     const pipes: PeerEventPayload[] = []
@@ -245,6 +281,8 @@ export class Client extends EventEmitter<ClientEvents> {
       for (const [documentId, socket] of documents) if (socket?.readyState === OPEN) pipes.push({ peerId, documentId, socket })
     }
     inner.disconnectServer()
+    // After the Client's own close frames have been handed to it.
+    tunnel?.tunnel.close()
     if (wasOpen) this.emit('server-disconnect')
     for (const pipe of pipes) this.emit('peer-disconnect', pipe)
   }

@@ -65,6 +65,8 @@ async function main(): Promise<number> {
   printDashboard(address, options, node.dashboard!.built)
   printed = true
   for (const view of advertising.splice(0)) logAdvertising(view)
+  // Later certificates only: the first one's names are the URLs printed above.
+  node.on('certificate', identity => quiet || console.log(`  TLS: new certificate for ${identity.names.join(', ')}`))
   if (!quiet) {
     node.relay!.on(
       'event',

@@ -98,9 +98,10 @@ function tlsSection(visit: Visit, host: string | undefined): string {
   if (visit.secure) {
     return `<p class="worked" role="status">It worked: this browser reached the relay over https, so it trusts the relay's certificate. Web apps open in this browser can connect to <code>wss://${escapeHtml(host ?? '<this host>:<port>')}</code>.</p>`
   }
-  if (!visit.tlsOn) return '<p>This relay serves plain <code>ws://</code> only (TLS is off), which web apps served over https cannot use.</p>'
+  // No bare "scheme://" in the text: every URL on the page is one this visitor can open.
+  if (!visit.tlsOn) return '<p>TLS is off on this relay, so web apps served over https cannot use it.</p>'
   const https = host ? `https://${host}/` : undefined
-  return `<p>Web apps served over https need <code>wss://</code>. To check that this browser trusts the relay, open ${https ? `<a href="${escapeHtml(https)}">${escapeHtml(https)}</a>` : 'this page with https://'}: without a warning, it does. If not, install the relay's <a href="${CA_CERT_PATH}">certificate authority</a> on this device, or accept the warning there once.</p>`
+  return `<p>Web apps served over https need the relay's TLS address (wss). To check that this browser trusts the relay, open ${https ? `<a href="${escapeHtml(https)}">${escapeHtml(https)}</a>` : 'this page over https'}: without a warning, it does. If not, install the relay's <a href="${CA_CERT_PATH}">certificate authority</a> on this device, or accept the warning there once.</p>`
 }
 
 export function escapeHtml(text: string): string {

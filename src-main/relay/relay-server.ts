@@ -344,9 +344,11 @@ export class RelayServer extends EventEmitter<RelayServerEvents> {
 
   private tlsView(urls: string[]): TlsView {
     const identity = this.listener.tls
-    if (!identity) return { enabled: false, urls: [] }
+    const handshakes = this.listener.handshakes
+    if (!identity) return { enabled: false, urls: [], handshakes }
     return {
       enabled: true,
+      handshakes,
       urls: urls.map(url => url.replace(/^ws:/, 'wss:')),
       ca: { fingerprint: identity.ca.fingerprint, path: CA_CERT_PATH },
       certificate: { names: identity.names, notAfter: identity.notAfter.getTime() },

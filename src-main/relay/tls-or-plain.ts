@@ -56,6 +56,7 @@ export class TlsOrPlainListener {
   private identity: { tls: TlsIdentity; context: tls.SecureContext } | undefined
   /** Connections not yet handed to the HTTP server: destroyed when the relay closes. */
   private readonly pending = new Set<net.Socket>()
+  private completed = 0
 
   constructor(
     private readonly http: http.Server,
@@ -67,6 +68,11 @@ export class TlsOrPlainListener {
 
   get tls(): TlsIdentity | undefined {
     return this.identity?.tls
+  }
+
+  /** TLS handshakes completed since the relay started. */
+  get handshakes(): number {
+    return this.completed
   }
 
   /**
@@ -135,7 +141,11 @@ export class TlsOrPlainListener {
 
   private handshake(socket: net.Socket, address: string, secureContext: tls.SecureContext, setTimer: (timer: NodeJS.Timeout) => void, settled: () => void): void {
     const secure = new tls.TLSSocket(socket, { isServer: true, secureContext })
+    let refused = false
+    // Once per connection: a socket given up for a stall may still report its reset.
     const refuse = (detail: string) => {
+      if (refused) return
+      refused = true
       secure.destroy()
       this.options.refused({ kind: 'tlsHandshake', address, detail })
     }
@@ -144,6 +154,7 @@ export class TlsOrPlainListener {
     const onError = (error: NodeJS.ErrnoException) => refuse(handshakeProblem(error))
     secure.on('error', onError)
     secure.once('secure', () => {
+      this.completed++
       settled()
       secure.off('error', onError)
       // With TLS 1.3 a client that does not trust the certificate says so after the server has

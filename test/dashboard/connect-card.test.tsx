@@ -64,6 +64,7 @@ describe('the Connect apps card with TLS', () => {
       urls: ['wss://192.168.1.20:8080', 'wss://localhost:8080'],
       ca: { fingerprint, path: '/_switchboard/ca.crt' },
       certificate: { names: ['lf-relay.local', '192.168.1.20'], notAfter: NOW + 86_400_000 },
+      handshakes: 3,
     },
   }
 
@@ -85,7 +86,7 @@ describe('the Connect apps card with TLS', () => {
   })
 
   it('with TLS off says web apps served over https cannot reach the relay', () => {
-    render(<OverviewView state={stateOf({ ...withTls, tls: { enabled: false, urls: [] } })} now={NOW} />)
+    render(<OverviewView state={stateOf({ ...withTls, tls: { enabled: false, urls: [], handshakes: 0 } })} now={NOW} />)
     expect(within(card()).getByText(/TLS is off: web apps served over https cannot reach this relay/)).toBeTruthy()
     expect(within(card()).queryByText(/SHA-256/)).toBeNull()
   })

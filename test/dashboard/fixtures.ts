@@ -71,7 +71,7 @@ export function snapshot(overrides: Partial<RelaySnapshot> = {}): RelaySnapshot 
     access: { tokenRequired: false, allowPublic: true },
     addresses: [],
     masking: 'native',
-    tls: { enabled: false, urls: [] },
+    tls: { enabled: false, urls: [], handshakes: 0 },
     devices: [],
     history: { enabled: false, devices: [] },
     ...overrides,

@@ -51,8 +51,10 @@ describeOnLan(capability, 'the URLs apps are given on a host with two LANs and a
     const end = relay.lines.findIndex(line => line.startsWith('  dashboard:'))
     expect(relay.lines.slice(start, end)).toEqual([
       `Switchboard relay ${VERSION} listening on ws://localhost:8080 (all interfaces)`,
-      `  on the LAN: ${second}`,
-      `  on the LAN: ${first}`,
+      expect.stringMatching(/^ {2}with TLS: wss:\/\/localhost:8080 \(same port; CA SHA-256 [0-9A-F:]{95}\)$/),
+      `  on the LAN: ${second} and ${second.replace('ws://', 'wss://')}`,
+      `  on the LAN: ${first} and ${first.replace('ws://', 'wss://')}`,
+      `  CA certificate for devices to trust: ${second.replace('ws://', 'http://')}/_switchboard/ca.crt`,
       '  not offered to apps: docker0 (container or VM bridge)',
     ])
     expect(relay.lines.find(line => line.startsWith('  dashboard from other devices:'))).toBe('  dashboard from other devices: off (start with --admin-token to allow it)')

@@ -6,7 +6,12 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { Client, RelayBrowser, type PeerEventPayload } from '@switchboard/lan-client'
 import { WIRE_PROTOCOL } from '@switchboard/lan-mdns'
-import type { RelayServer } from '../../src-main/relay/relay-server.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { RelayServer } from '../../src-main/relay/relay-server.js'
+import { CertificateKeeper } from '../../src-main/tls/certificate-keeper.js'
+import { LocalCa } from '../../src-main/tls/local-ca.js'
 import { eventually, startRelay } from '../helpers/relay.js'
 import { ScriptedMdns, type ScriptedRelay } from './helpers/scripted-mdns.js'
 
@@ -143,5 +148,51 @@ describe('drop-in Client', () => {
     await eventually(() => browser.relays.length === 0, 3_000, 'the browser to drop the second relay')
     expect(alice.client.relay?.id).toBe('id-second')
     expect(alice.client.open).toBe(false)
+  })
+})
+
+describe('drop-in Client: a relay that pins its CA in TXT (tls=1, ca=...)', () => {
+  /** A relay serving wss:// with a certificate from a CA of its own, announced with that CA's pin (or another). */
+  async function tlsRelayOnLoopback(name: string, pin?: (fingerprint: string) => string) {
+    const folder = mkdtempSync(join(tmpdir(), 'sb-lan-client-tls-'))
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }))
+    const ca = await LocalCa.open(join(folder, 'ca'))
+    const { identity } = await new CertificateKeeper(ca).update({ dnsNames: [`${name}.local`], ips: ['127.0.0.1'] })
+    const relay = new RelayServer({ host: '127.0.0.1', port: 0, tls: identity })
+    const { port } = await relay.listen()
+    cleanups.push(() => relay.close())
+    const tlsCa = (pin ?? (fingerprint => fingerprint))(ca.fingerprint).slice(0, 16)
+    const txt = { proto: WIRE_PROTOCOL, version: 'test', id: `id-${name}`, path: '/', tokenRequired: false, priority: 0, startedAt: 1_000, tlsCa }
+    return { relay, announced: { name: `Switchboard on ${name}`, hostName: `${name}.local`, port, txt, addresses: ['127.0.0.1'] } }
+  }
+
+  test('the client checks the CA it downloads against the pin and connects over wss:// verified against it', async () => {
+    const { lan, browser } = scriptedLan()
+    const pinned = await tlsRelayOnLoopback('pinned')
+    lan.announce(pinned.announced)
+    const alice = record(new Client({ peerId: 'alice', documentIds: ['doc'], discovery: { browser } }))
+    const bob = record(new Client({ peerId: 'bob', documentIds: ['doc'], discovery: { browser } }))
+    await pipeBetween(alice, bob, 'doc')
+    expect(alice.client.url).toBe(`wss://127.0.0.1:${pinned.announced.port}`)
+    expect(alice.log).toContain(`server-connect wss://127.0.0.1:${pinned.announced.port}`)
+    // Two introduction sockets and two pipe sockets, every one a TLS handshake on the relay.
+    expect(pinned.relay.snapshot().tls.handshakes).toBeGreaterThanOrEqual(4)
+    expect(pinned.relay.snapshot().counts.peers).toBe(2)
+  })
+
+  test('a CA that does not match the pin is an error, and nothing is sent to that relay', async () => {
+    const { lan, browser } = scriptedLan()
+    const impostor = await tlsRelayOnLoopback('impostor', fingerprint => `${fingerprint[0] === '0' ? '1' : '0'}${fingerprint.slice(1)}`)
+    const client = new Client({ peerId: 'carol', documentIds: ['doc'], discovery: { browser } })
+    const carol = record(client)
+    const errors: Error[] = []
+    client.on('error', error => errors.push(error as Error))
+    lan.announce(impostor.announced)
+    await eventually(() => errors.length > 0, 5_000, 'the pin mismatch')
+    expect(errors[0]!.message).toMatch(/serves a CA whose SHA-256 starts .* not connecting/)
+    expect(client.url).toBeUndefined()
+    expect(impostor.relay.snapshot().tls.handshakes).toBe(0)
+    expect(impostor.relay.snapshot().counts.peers).toBe(0)
+    expect(carol.log).toEqual(['relay-change id-impostor'])
   })
 })

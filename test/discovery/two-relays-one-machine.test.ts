@@ -57,6 +57,7 @@ describeOnLan(capability, 'two relays on one machine, and relays sharing an id, 
     })
   }
 
+  /** `url` is wss://: TLS is on by default, and the client checks the relay's CA against its TXT pin. */
   const bothConnectedTo = (url: string, after = 0) =>
     Promise.all(apps.map(app => app.waitForEvent(event => event.ev === 'server-connect' && event.url === url, 10_000, after, `a client connected to ${url}`)))
 
@@ -73,7 +74,7 @@ describeOnLan(capability, 'two relays on one machine, and relays sharing an id, 
     await startApps('c')
     relayA = relay(machine, 'box', 8080, 5)
     await advertising(relayA)
-    await bothConnectedTo('ws://10.213.0.11:8080')
+    await bothConnectedTo('wss://10.213.0.11:8080')
 
     // B before C: among equal priorities the one that started first is the one clients go to next.
     relayB = relay(machine, 'box', 8081, 0)
@@ -102,7 +103,7 @@ describeOnLan(capability, 'two relays on one machine, and relays sharing an id, 
     const from = apps.map(app => app.events.length)
     const stopping = Date.now()
     await relayA.stop('SIGTERM')
-    await Promise.all(apps.map((app, i) => app.waitForEvent(event => event.ev === 'server-connect' && event.url === 'ws://10.213.0.11:8081', 10_000, from[i], 'a client on relay B')))
+    await Promise.all(apps.map((app, i) => app.waitForEvent(event => event.ev === 'server-connect' && event.url === 'wss://10.213.0.11:8081', 10_000, from[i], 'a client on relay B')))
     const piped = await Promise.all(apps.map((app, i) => app.waitForEvent(event => event.ev === 'peer-connect', 10_000, from[i], 'the pipe again, through relay B')))
     console.log(`MEASURED: SIGTERM to relay A → both clients piping on relay B (same machine): ${Math.max(...piped.map(event => event.at)) - stopping} ms`)
     await delay(WATCH_FOR_MOVES_MS)
@@ -121,7 +122,7 @@ describeOnLan(capability, 'two relays on one machine, and relays sharing an id, 
     const relayX = relay(machine, 'box', 8080, 5, files[0])
     await advertising(relayX)
     await startApps('d')
-    await bothConnectedTo('ws://10.213.0.11:8080')
+    await bothConnectedTo('wss://10.213.0.11:8080')
 
     // The worst case the issue saw: the clash on the same machine, and another on a second machine.
     const relayY = relay(machine, 'box', 8081, 0, files[1])

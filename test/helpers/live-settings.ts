@@ -3,6 +3,8 @@
  * in effect, over real sockets on loopback. The node's tests apply them through RelayNode, the
  * app's through its settings IPC; both run them in order, each on top of the ones before.
  */
+import { once } from 'node:events'
+import tls from 'node:tls'
 import { expect } from 'vitest'
 import { DISCOVERY_PATH, type DiscoveryDocument } from '../../shared/discovery.js'
 import { MONITOR_PATH, SIGN_IN_PATH } from '../../shared/monitoring.js'
@@ -137,6 +139,16 @@ export const LIVE_CHANGES: LiveChange[] = [
     change: { advertise: false },
     async check({ snapshot }) {
       expect((await snapshot()).advertising).toMatchObject({ state: 'off', offReason: 'disabled' })
+    },
+  },
+  {
+    what: 'TLS turns off: a TLS client gets a handshake failure, and everyone on ws:// stays',
+    change: { tls: false },
+    async check({ port, snapshot }) {
+      expect((await snapshot()).tls.enabled).toBe(false)
+      const socket = tls.connect({ port, host: '127.0.0.1', servername: 'localhost' })
+      const [error] = (await once(socket, 'error')) as [NodeJS.ErrnoException]
+      expect(error.code).toBe('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')
     },
   },
 ]

@@ -148,7 +148,7 @@ test('a certificate is renewed once two thirds of its life have passed, and not 
 
 test('--no-tls (tls: false) serves no CA, and turning TLS on and off applies without a restart', async () => {
   const { node, port } = await startNode(join(dir, 'toggle', 'ca'), { tls: false })
-  expect(node.relay!.snapshot().tls).toEqual({ enabled: false, urls: [] })
+  expect(node.relay!.snapshot().tls).toEqual({ enabled: false, urls: [], handshakes: 0 })
   expect((await downloadCa(port)).status).toBe(404)
   const { restarted } = await node.reconfigure({ ...node.options, tls: true })
   expect(restarted).toEqual([])

@@ -9,8 +9,14 @@
  *        → relay-change, server-connect, server-disconnect, peer-connect, message, peer-disconnect, conflict
  *   {"do":"send","client":"c1","peerId":"p2","documentId":"doc","text":"hi"}   (or "base64")
  *   {"do":"fetch","url":"...","method":"GET","headers":{...}} → {"ev":"fetched","status","headers","body"}
+ *   {"do":"tls-check","address":"10.0.0.1","port":8080}
+ *        → {"ev":"tls-checked","authorized","error","names"}: the relay's certificate verified for that
+ *          address against the CA the relay serves
  */
+import { X509Certificate } from 'node:crypto'
+import { once } from 'node:events'
 import { createInterface } from 'node:readline'
+import tls from 'node:tls'
 import { Client, discoverRelays, watchRelays, type DiscoveredRelay, type PipeSocket } from '@switchboard/lan-client'
 
 type Command =
@@ -19,6 +25,7 @@ type Command =
   | { do: 'client'; name: string; peerId: string; documentIds: string[] }
   | { do: 'send'; client: string; peerId: string; documentId: string; text?: string; base64?: string }
   | { do: 'fetch'; url: string; method?: string; headers?: Record<string, string> }
+  | { do: 'tls-check'; address: string; port: number }
 
 const report = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...event, at: Date.now() })}\n`)
 
@@ -74,6 +81,18 @@ async function run(command: Command): Promise<void> {
       const response = await fetch(command.url, { method: command.method ?? 'GET', headers: command.headers })
       const body = await response.text()
       report({ ev: 'fetched', status: response.status, headers: Object.fromEntries(response.headers), body })
+      return
+    }
+    case 'tls-check': {
+      const { address, port } = command
+      const ca = new X509Certificate(Buffer.from(await (await fetch(`http://${address}:${port}/_switchboard/ca.crt`)).arrayBuffer())).toString()
+      // Verification stays on: `authorized` says whether the certificate is valid for this address.
+      const socket = tls.connect({ host: address, port, ca, rejectUnauthorized: false })
+      await once(socket, 'secureConnect')
+      const names = socket.getPeerCertificate().subjectaltname
+      const identityError = tls.checkServerIdentity(address, socket.getPeerCertificate())
+      report({ ev: 'tls-checked', authorized: socket.authorized && !identityError, error: socket.authorizationError?.toString() ?? identityError?.message, names })
+      socket.destroy()
       return
     }
   }

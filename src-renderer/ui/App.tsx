@@ -56,6 +56,14 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
       confirmLabel: 'Close pipe',
     })
   }, [])
+  const askClearHistory = useCallback(() => {
+    setPending({
+      action: { type: 'clear-history' },
+      title: 'Clear recently seen?',
+      question: 'Every device and peer that left in the last 7 days is forgotten, here and in the file that keeps them.',
+      confirmLabel: 'Clear',
+    })
+  }, [])
   const confirm = () => {
     if (!pending) return
     setPending(undefined)
@@ -88,7 +96,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
         {route === 'documents' && <DocumentsView documents={state.documents} pipes={state.pipes} />}
         {route === 'pipes' && <PipesView pipes={state.pipes} now={now} onClose={askClose} />}
         {route === 'events' && <EventsView events={state.events} missed={state.missedEvents} />}
-        {route === 'settings' && desktop && <SettingsView desktop={desktop} />}
+        {route === 'settings' && desktop && <SettingsView desktop={desktop} onClearHistory={askClearHistory} />}
       </main>
       {pending && (
         <ConfirmDialog title={pending.title} confirmLabel={pending.confirmLabel} onConfirm={confirm} onCancel={() => setPending(undefined)}>

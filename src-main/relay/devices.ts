@@ -154,22 +154,28 @@ export class DeviceBook {
           connectedSince: visit?.connectedSince ?? peer.connectedSince,
         }
         const named = this.name(peer.address)
-        if (named) Object.assign(view, { name: named.name, nameSource: named.source })
+        if (named) {
+          view.name = named.name
+          view.nameSource = named.source
+        }
         byAddress.set(peer.address, (entry = { view, documents: new Set() }))
       }
       entry.view.peers.push(peer.id)
       for (const documentId of peer.documents) entry.documents.add(documentId)
     }
+    const countPipe = (address: string | undefined, pipe: Pipe) => {
+      const view = address === undefined ? undefined : byAddress.get(address)?.view
+      if (!view) return
+      const [first, second] = pipe.sides
+      view.pipesLive++
+      view.bytes += first.bytes + second.bytes
+      view.bytesPerSecond += first.bytesPerSecond + second.bytesPerSecond
+    }
     for (const pipe of live) {
       const [first, second] = pipe.sides
-      const addresses = new Set([first.socket?.remoteAddress, second.socket?.remoteAddress])
-      for (const address of addresses) {
-        const view = address === undefined ? undefined : byAddress.get(address)?.view
-        if (!view) continue
-        view.pipesLive++
-        view.bytes += first.bytes + second.bytes
-        view.bytesPerSecond += first.bytesPerSecond + second.bytesPerSecond
-      }
+      countPipe(first.socket?.remoteAddress, pipe)
+      // A pipe between two peers of one device counts once for it.
+      if (second.socket?.remoteAddress !== first.socket?.remoteAddress) countPipe(second.socket?.remoteAddress, pipe)
     }
     const views: DeviceView[] = []
     for (const { view, documents } of byAddress.values()) {

@@ -53,7 +53,7 @@ interface Visit {
 /** Bounds on what one visit remembers, so a client cycling peer ids or documents cannot grow it. */
 const MAX_PEERS_PER_VISIT = 200
 const MAX_DOCUMENTS_PER_PEER = 1_000
-/** Client-given names are kept for addresses that may come back; the least recently named go first. */
+/** Client-given names, kept while their device stays connected; a bound against names posted by addresses that never connect. */
 const MAX_CLIENT_NAMES = 2_000
 
 /**
@@ -124,6 +124,8 @@ export class DeviceBook {
       peers.push({ id, firstSeen: peer.firstSeen, lastSeen: peer.sockets > 0 ? now : peer.lastSeen, documents: [...peer.documents], bytes: peer.bytes })
     }
     const name = this.name(address)?.name
+    // The next device at this address (a DHCP lease given to another machine) names itself anew.
+    this.clientNames.delete(address)
     return { address, ...(name ? { name } : {}), firstSeen: visit.connectedSince, lastSeen: now, documents: [...documents], bytes: visit.closedBytes, peers }
   }
 

@@ -37,6 +37,8 @@ export interface DesktopSettings {
   tls: boolean
   /** Overrides of the relay's limits; a limit left out keeps the engine's default. */
   limits: Partial<RelayLimits>
+  /** Keep the devices seen in the last 7 days (RelayNodeOptions.history); off forgets them. */
+  history: boolean
   startAtLogin: boolean
   /** Where the desktop shows no tray icon: closing the window minimises it, or quits the app. */
   closeWithoutTray: 'minimize' | 'quit'

@@ -34,6 +34,11 @@ export interface RelayNodeOptions {
    * relay's own CA. Turning it on or off applies live: connections already open stay.
    */
   tls: boolean
+  /**
+   * Keep the devices and peers seen in the last 7 days, across restarts, in an owner-only file
+   * (no document id in clear). Turning it off forgets what was kept.
+   */
+  history: boolean
 }
 
 /** The name ends up in a DNS label ("Switchboard on <name>", `<name>.local`). */

@@ -18,6 +18,7 @@ export function settingsNodeOptions(settings: DesktopSettings): RelayNodeOptions
     advertise: settings.advertise,
     interfaces: settings.advertiseInterfaces,
     tls: settings.tls,
+    history: settings.history,
   }
 }
 

@@ -171,6 +171,8 @@ function problemMessage(problem: NodeProblem): string {
       return `TLS (wss://) is off: ${problem.message}`
     case 'goodbyes-failed':
       return `while stopping: ${problem.message}`
+    case 'history-failed':
+      return problem.message
   }
 }
 

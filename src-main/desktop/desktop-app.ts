@@ -88,6 +88,7 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
     // macOS and Windows keep an app's state in its own folder (Application Support, AppData), not ~/.config.
     discovery: { frontEnd: 'app', stateDir: platform === 'linux' ? undefined : app.getPath('userData') },
     tls: { caDirectory: path.join(app.getPath('userData'), 'ca') },
+    history: { dir: path.join(app.getPath('userData'), 'history') },
   })
   logLifecycle(lifecycle, log)
   const feed = new WindowMonitorTransport(lifecycle.monitor)

@@ -19,6 +19,7 @@ import { CertificateKeeper } from '../tls/certificate-keeper.js'
 import { LocalCa } from '../tls/local-ca.js'
 import { serverNames } from '../tls/server-names.js'
 import { checkNodeOptions } from './check-options.js'
+import { HistoryStore, type HistoryPlace } from './history-file.js'
 import { ListenFailure } from './listen-failure.js'
 
 /** LAN discovery as the node drives it: RelayDiscovery, or a stand-in in tests. */
@@ -44,6 +45,11 @@ export interface RelayNodeHooks {
   /** Goodbyes that take longer than this are given up on, so stopping never hangs on the network. */
   goodbyeTimeoutMs?: number
   tls?: TlsHooks
+  /**
+   * Where the recently-seen history is kept: `dir` defaults to the state folder's `history`
+   * (beside the instance ids; the app passes its data folder), one file per front end and port.
+   */
+  history?: Partial<Pick<HistoryPlace, 'dir' | 'writeDelayMs'>>
 }
 
 export interface TlsHooks {
@@ -65,6 +71,8 @@ export type NodeProblem =
   | { code: 'goodbyes-failed'; message: string }
   /** TLS could not be set up (the CA folder cannot be written, ...): the relay serves ws:// only. */
   | { code: 'tls-failed'; message: string }
+  /** The recently-seen history could not be read, written or started; the relay runs on. */
+  | { code: 'history-failed'; message: string }
 
 export interface RelayNodeEvents {
   /** A new engine took over (each start makes one); monitoring and logs follow it. */
@@ -94,6 +102,8 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
   private engine: RelayServer | undefined
   private dashboardExtension: DashboardExtension | undefined
   private discovery: NodeDiscovery | undefined
+  /** The recently-seen history while it is turned on; it outlives engines, like the monitor. */
+  private history: HistoryStore | undefined
   /** Starts, stops and changes run one after another, whenever they are asked for. */
   private queue: Promise<unknown> = Promise.resolve()
   /** Opened on the first start with TLS on, and kept: the CA never changes while the node lives. */
@@ -155,6 +165,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       checkNodeOptions(options)
       const restarted = restartNeeded(this.current, options)
       this.current = options
+      if (!options.history) await this.forgetHistory()
       const engine = this.engine
       if (!engine?.listening) return { restarted: [] }
       if (restarted.length > 0) {
@@ -165,6 +176,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       engine.setLimits(options.limits)
       engine.setAccess({ token: options.accessToken, allowPublic: options.allowPublic })
       engine.setInterfaces(options.interfaces)
+      engine.setHistory(this.openHistory())
       this.dashboardExtension?.setAdminToken(options.adminToken)
       await this.applyTls(engine)
       if (this.discovery) await this.awaitGoodbyes(this.discovery.reconfigure(this.discoverySettings(options)))
@@ -194,6 +206,8 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     })
     const dashboard = new DashboardExtension(relay, { adminToken: options.adminToken, files: this.hooks.dashboardFiles, monitor: this.monitor })
     this.monitor.follow(relay)
+    relay.setHistory(this.openHistory())
+    relay.on('device-left', departure => this.history?.record(departure))
     relay.use(dashboard)
     this.engine = relay
     this.dashboardExtension = dashboard
@@ -262,6 +276,35 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     // Goodbyes while the relay still answers, so LAN clients move on at once instead of timing out.
     if (discovery) await this.awaitGoodbyes(discovery.stop())
     await engine?.close()
+    // The devices that left as the relay closed are in it by now.
+    await this.history?.flush()
+  }
+
+  /** The history for the current options: opened when turned on, again for another port; undefined while off. */
+  private openHistory(): HistoryStore | undefined {
+    if (!this.current.history) return undefined
+    const place = {
+      dir: this.hooks.history?.dir ?? join(this.hooks.discovery?.stateDir ?? stateDirectory(), 'history'),
+      name: `${this.hooks.discovery?.frontEnd ?? 'relay'}-${this.current.port}`,
+      writeDelayMs: this.hooks.history?.writeDelayMs,
+    }
+    if (this.history?.path === HistoryStore.pathOf(place)) return this.history
+    // Another port is another relay, with a history of its own; the old one was flushed when it stopped.
+    try {
+      this.history = new HistoryStore(place, message => this.emit('problem', { code: 'history-failed', message }))
+    } catch (error) {
+      this.history = undefined
+      this.emit('problem', { code: 'history-failed', message: (error as Error).message })
+    }
+    return this.history
+  }
+
+  /** History turned off: nothing more is recorded, and what was kept is deleted. */
+  private async forgetHistory(): Promise<void> {
+    const history = this.history
+    this.history = undefined
+    this.engine?.setHistory(undefined)
+    await history?.remove()
   }
 
   private startDiscovery(relay: RelayServer): void {

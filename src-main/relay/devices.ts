@@ -53,7 +53,7 @@ interface Visit {
 /** Bounds on what one visit remembers, so a client cycling peer ids or documents cannot grow it. */
 const MAX_PEERS_PER_VISIT = 200
 const MAX_DOCUMENTS_PER_PEER = 1_000
-/** Client-given names are kept for addresses that may come back; the least recently named go first. */
+/** Client-given names, kept while their device stays connected; a bound against names posted by addresses that never connect. */
 const MAX_CLIENT_NAMES = 2_000
 
 /**
@@ -124,6 +124,8 @@ export class DeviceBook {
       peers.push({ id, firstSeen: peer.firstSeen, lastSeen: peer.sockets > 0 ? now : peer.lastSeen, documents: [...peer.documents], bytes: peer.bytes })
     }
     const name = this.name(address)?.name
+    // The next device at this address (a DHCP lease given to another machine) names itself anew.
+    this.clientNames.delete(address)
     return { address, ...(name ? { name } : {}), firstSeen: visit.connectedSince, lastSeen: now, documents: [...documents], bytes: visit.closedBytes, peers }
   }
 
@@ -154,22 +156,28 @@ export class DeviceBook {
           connectedSince: visit?.connectedSince ?? peer.connectedSince,
         }
         const named = this.name(peer.address)
-        if (named) Object.assign(view, { name: named.name, nameSource: named.source })
+        if (named) {
+          view.name = named.name
+          view.nameSource = named.source
+        }
         byAddress.set(peer.address, (entry = { view, documents: new Set() }))
       }
       entry.view.peers.push(peer.id)
       for (const documentId of peer.documents) entry.documents.add(documentId)
     }
+    const countPipe = (address: string | undefined, pipe: Pipe) => {
+      const view = address === undefined ? undefined : byAddress.get(address)?.view
+      if (!view) return
+      const [first, second] = pipe.sides
+      view.pipesLive++
+      view.bytes += first.bytes + second.bytes
+      view.bytesPerSecond += first.bytesPerSecond + second.bytesPerSecond
+    }
     for (const pipe of live) {
       const [first, second] = pipe.sides
-      const addresses = new Set([first.socket?.remoteAddress, second.socket?.remoteAddress])
-      for (const address of addresses) {
-        const view = address === undefined ? undefined : byAddress.get(address)?.view
-        if (!view) continue
-        view.pipesLive++
-        view.bytes += first.bytes + second.bytes
-        view.bytesPerSecond += first.bytesPerSecond + second.bytesPerSecond
-      }
+      countPipe(first.socket?.remoteAddress, pipe)
+      // A pipe between two peers of one device counts once for it.
+      if (second.socket?.remoteAddress !== first.socket?.remoteAddress) countPipe(second.socket?.remoteAddress, pipe)
     }
     const views: DeviceView[] = []
     for (const { view, documents } of byAddress.values()) {

@@ -22,6 +22,10 @@ export class RecentMap<K, V> {
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!)
   }
 
+  delete(key: K): void {
+    this.entries.delete(key)
+  }
+
   /** Most recently set first. */
   newestFirst(): [K, V][] {
     return [...this.entries].reverse()

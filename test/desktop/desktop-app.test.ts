@@ -4,7 +4,7 @@
  * live, and a quit that waits for the relay to close.
  */
 import { EventEmitter } from 'node:events'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
@@ -19,7 +19,7 @@ import { SequencedLoad } from '../helpers/sequenced-load.js'
 import { RecordingDiscovery } from '../helpers/node.js'
 import { SessionBus } from './session-bus.js'
 import { loadBuilderConfig } from '../../scripts/builder-config.js'
-import { eventually } from '../helpers/relay.js'
+import { RawPeer, eventually } from '../helpers/relay.js'
 import { READY_ENV, READY_LINE } from '../../src-main/desktop/launch-outcome.js'
 import { BrowserWindow, FakeWebContents, REPO_ROOT, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
 
@@ -96,6 +96,7 @@ const SETTING_OF: Record<keyof RelayNodeOptions, keyof DesktopSettings> = {
   advertise: 'advertise',
   interfaces: 'advertiseInterfaces',
   tls: 'tls',
+  history: 'history',
 }
 // The settings say "none" with an empty string.
 const settingsPatch = (change: Partial<RelayNodeOptions>): SettingsPatch =>
@@ -307,6 +308,22 @@ describe('desktop app: the window', () => {
     expect(messages()[0]).toMatchObject({ type: 'snapshot', snapshot: { listening: true, urls: [`ws://127.0.0.1:${port}`] } })
     ipcMain.sendFrom('monitor:request', page(), { type: 'disconnect-peer', peerId: 'nobody', requestId: 5 })
     expect(messages()).toContainEqual({ type: 'action-result', requestId: 5, ok: false, message: 'Peer nobody is not connected' })
+    ipcMain.sendFrom('monitor:unsubscribe', page())
+  })
+
+  test('keeps the recently-seen history in the app\'s data folder, owner-only; the window clears it', async () => {
+    await launch()
+    const visitor = new RawPeer(`ws://127.0.0.1:${port}/introduction/visitor`, { localAddress: '127.0.0.2' })
+    await visitor.opened
+    await visitor.close()
+    const file = path.join(app.paths.userData!, 'history', `app-${port}.json`)
+    await eventually(() => existsSync(file) && readFileSync(file, 'utf8').includes('127.0.0.2'), 10_000, 'the visit written to the history')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    ipcMain.sendFrom('monitor:subscribe', page())
+    const messages = () => window().webContents.messages('monitor:message') as MonitorServerMessage[]
+    ipcMain.sendFrom('monitor:request', page(), { type: 'clear-history', requestId: 9 })
+    expect(messages()).toContainEqual({ type: 'action-result', requestId: 9, ok: true, message: 'Cleared the recently seen devices' })
+    await eventually(() => !readFileSync(file, 'utf8').includes('127.0.0.2'), 10_000, 'the history file cleared')
     ipcMain.sendFrom('monitor:unsubscribe', page())
   })
 

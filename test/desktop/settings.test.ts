@@ -46,6 +46,7 @@ describe('settings store', () => {
       allowPublic: false,
       tls: true,
       limits: {},
+      history: true,
       startAtLogin: false,
       closeWithoutTray: 'minimize',
     })

@@ -59,8 +59,12 @@ describe('devices named by their clients', () => {
     await monitor.waitFor(s => s.events.some(e => e.kind === 'pipe-open' && e.deviceName === NAME), 'a pipe-open event naming the device')
   })
 
-  it('sends no name when told not to, and the device is shown by its address alone', async () => {
+  it('sends no name when told not to, and the device is shown by its address alone (a name given before does not stick to the address)', async () => {
     const { relay: started, monitor } = await relay()
+    const earlier = lanClient(started.url, 'earlier', { deviceName: 'Earlier laptop' })
+    await monitor.waitFor(s => s.devices.get('127.0.0.1')?.name === 'Earlier laptop', 'the earlier device named')
+    earlier.disconnectServer()
+    await monitor.waitFor(s => !s.devices.has('127.0.0.1'), 'the earlier device gone')
     lanClient(started.url, 'quiet', { deviceName: false })
     const state = await monitor.waitFor(s => s.devices.get('127.0.0.1')?.peers.includes('quiet') === true, 'the device of the quiet client')
     expect(state.devices.get('127.0.0.1')?.nameSource).not.toBe('client')

@@ -20,6 +20,8 @@ export function nodeOptions(overrides: Partial<RelayNodeOptions> = {}): RelayNod
     advertise: true,
     interfaces: [],
     tls: true,
+    // Tests that keep a history say where; the others write nothing to the user's config folder.
+    history: false,
     ...overrides,
   }
 }

@@ -163,5 +163,7 @@ function problemWords(problem: NodeProblem): string {
       return `TLS is off: ${problem.message}`
     case 'goodbyes-failed':
       return `LAN discovery's goodbyes failed: ${problem.message}`
+    case 'history-failed':
+      return problem.message
   }
 }

@@ -40,6 +40,7 @@ const FIELDS: FieldParsers = {
   allowPublic: value => (typeof value === 'boolean' ? accept(value) : refuse('Accepting public addresses is either on or off.')),
   tls: value => (typeof value === 'boolean' ? accept(value) : refuse('TLS (wss://) is either on or off.')),
   limits: parseLimits,
+  history: value => (typeof value === 'boolean' ? accept(value) : refuse('Keeping recently seen devices is either on or off.')),
   startAtLogin: value => (typeof value === 'boolean' ? accept(value) : refuse('Start at login is either on or off.')),
   closeWithoutTray: value => (value === 'minimize' || value === 'quit' ? accept(value) : refuse('Closing the window either minimises it or quits.')),
 }

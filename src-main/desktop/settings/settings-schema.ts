@@ -20,6 +20,7 @@ export const DEFAULT_SETTINGS: Readonly<DesktopSettings> = Object.freeze({
   allowPublic: false,
   tls: true,
   limits: {},
+  history: true,
   startAtLogin: false,
   closeWithoutTray: 'minimize',
 })
@@ -58,6 +59,7 @@ export const SETTINGS_SCHEMA: Schema<DesktopSettings> = {
   allowPublic: { type: 'boolean', default: false },
   tls: { type: 'boolean', default: DEFAULT_SETTINGS.tls },
   limits: { type: 'object', properties: limitProperties, additionalProperties: false, default: {} },
+  history: { type: 'boolean', default: DEFAULT_SETTINGS.history },
   startAtLogin: { type: 'boolean', default: false },
   closeWithoutTray: { type: 'string', enum: ['minimize', 'quit'], default: DEFAULT_SETTINGS.closeWithoutTray },
 }

@@ -18,7 +18,7 @@ function Top({ desktop }: { desktop: ScriptedDesktop }) {
   return (
     <>
       {shell?.tray === false && <NoTrayBar desktop={desktop} />}
-      <SettingsView desktop={desktop} shell={shell} />
+      <SettingsView desktop={desktop} shell={shell} onClearHistory={() => {}} />
     </>
   )
 }

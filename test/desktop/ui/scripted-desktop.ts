@@ -14,6 +14,7 @@ export const STORED: DesktopSettings = {
   allowPublic: false,
   tls: true,
   limits: { maxPeers: 500 },
+  history: true,
   startAtLogin: false,
   closeWithoutTray: 'minimize',
 }

@@ -35,6 +35,8 @@ export interface DesktopSettings {
   allowPublic: boolean
   /** Overrides of the relay's limits; a limit left out keeps the engine's default. */
   limits: Partial<RelayLimits>
+  /** Keep the devices seen in the last 7 days (RelayNodeOptions.history); off forgets them. */
+  history: boolean
   startAtLogin: boolean
 }
 

@@ -81,8 +81,11 @@ export interface ActionResultMessage {
 
 export type MonitorServerMessage = MonitorSnapshotMessage | MonitorUpdateMessage | ActionResultMessage
 
-/** Admin actions; each closes sockets with 4001 "closed by the relay admin". */
-export type AdminAction = { type: 'disconnect-peer'; peerId: string } | { type: 'close-pipe'; pipeId: number }
+/**
+ * Admin actions. Disconnecting and closing end sockets with 4001 "closed by the relay admin";
+ * clearing the history forgets every device and peer that left (file included).
+ */
+export type AdminAction = { type: 'disconnect-peer'; peerId: string } | { type: 'close-pipe'; pipeId: number } | { type: 'clear-history' }
 
 /** Dashboard → relay. `requestId` comes back in the matching `action-result`. */
 export type MonitorClientMessage = AdminAction & { requestId: number }

@@ -29,6 +29,11 @@ export interface RelayNodeOptions {
   advertise: boolean
   /** Interfaces to advertise on, and no others; empty: every interface that leads to the LAN. */
   interfaces: string[]
+  /**
+   * Keep the devices and peers seen in the last 7 days, across restarts, in an owner-only file
+   * (no document id in clear). Turning it off forgets what was kept.
+   */
+  history: boolean
 }
 
 /** The name ends up in a DNS label ("Switchboard on <name>", `<name>.local`). */

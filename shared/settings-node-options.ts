@@ -17,6 +17,7 @@ export function settingsNodeOptions(settings: DesktopSettings): RelayNodeOptions
     priority: settings.priority,
     advertise: settings.advertise,
     interfaces: settings.advertiseInterfaces,
+    history: settings.history,
   }
 }
 

@@ -157,6 +157,8 @@ function problemMessage(problem: NodeProblem): string {
       return `mDNS goodbyes took over ${problem.timeoutMs} ms; stopped waiting`
     case 'goodbyes-failed':
       return `while stopping: ${problem.message}`
+    case 'history-failed':
+      return problem.message
   }
 }
 

@@ -61,7 +61,11 @@ export async function runDesktopApp({ argv, signals }: LaunchContext = { argv: p
   if (autostart.enabled !== settings.settings.startAtLogin) settings.update({ startAtLogin: autostart.enabled })
 
   const dashboardFiles = loadDashboardFiles(paths.renderer)
-  const lifecycle = new RelayLifecycle(settingsNodeOptions(settings.settings), { dashboardFiles, discovery: { frontEnd: 'app' } })
+  const lifecycle = new RelayLifecycle(settingsNodeOptions(settings.settings), {
+    dashboardFiles,
+    discovery: { frontEnd: 'app' },
+    history: { dir: path.join(app.getPath('userData'), 'history') },
+  })
   logLifecycle(lifecycle, log)
   const feed = new WindowMonitorTransport(lifecycle.monitor)
 

@@ -90,6 +90,8 @@ export class DeviceNameLookups implements DeviceNamer {
 
   want(address: string): void {
     if (this.closed || this.queue.has(address)) return
+    // This machine answers for itself, without a question on the network or a share of the rate.
+    if (isLoopback(address)) return this.remember(address, machineHostname(), 'dns', DNS_TTL_MS)
     const cached = this.cache.get(address)
     if (cached && cached.expiresAt > Date.now()) return
     const question = reverseName(address)
@@ -122,8 +124,6 @@ export class DeviceNameLookups implements DeviceNamer {
   }
 
   private start(address: string): void {
-    // This machine answers for itself whatever the network says.
-    if (isLoopback(address)) return this.remember(address, machineHostname(), 'dns', DNS_TTL_MS)
     const question = reverseName(address)!
     const lookup: Lookup = { address }
     this.inFlight.set(question, lookup)

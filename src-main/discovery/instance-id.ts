@@ -29,7 +29,8 @@ const MAX_FILES_PER_SLOT = 32
 /** Boot times computed from the uptime wobble by a few seconds; farther apart, the machine rebooted. */
 const SAME_BOOT_TOLERANCE_MS = 60_000
 
-function configDir(env: NodeJS.ProcessEnv): string {
+/** `$XDG_CONFIG_HOME/switchboard` or `~/.config/switchboard`: where a relay keeps what outlives it. */
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'switchboard')
 }
 

@@ -2,7 +2,7 @@ import type { MonitorClientMessage } from '../../shared/monitoring.js'
 import type { RelayServer } from '../relay/relay-server.js'
 
 /** Carries out an admin action from a dashboard, over the monitoring socket or the app's IPC alike. */
-export function performAdminAction(relay: Pick<RelayServer, 'disconnectPeer' | 'closePipe'> | undefined, request: MonitorClientMessage): { ok: boolean; message: string } {
+export function performAdminAction(relay: Pick<RelayServer, 'disconnectPeer' | 'closePipe' | 'clearHistory'> | undefined, request: MonitorClientMessage): { ok: boolean; message: string } {
   switch (request.type) {
     case 'disconnect-peer':
       return relay?.disconnectPeer(request.peerId)
@@ -12,5 +12,9 @@ export function performAdminAction(relay: Pick<RelayServer, 'disconnectPeer' | '
       return relay?.closePipe(request.pipeId)
         ? { ok: true, message: `Closed pipe ${request.pipeId}` }
         : { ok: false, message: `Pipe ${request.pipeId} is not open` }
+    case 'clear-history':
+      return relay?.clearHistory()
+        ? { ok: true, message: 'Cleared the recently seen devices' }
+        : { ok: false, message: 'No history is kept (it is turned off)' }
   }
 }

@@ -8,7 +8,7 @@ import type { RelayServer } from '../relay/relay-server.js'
 import { performAdminAction } from './admin-actions.js'
 import { MonitorFeed } from './monitor-feed.js'
 
-export type MonitoredRelay = Pick<RelayServer, 'snapshot' | 'on' | 'off' | 'disconnectPeer' | 'closePipe'>
+export type MonitoredRelay = Pick<RelayServer, 'snapshot' | 'on' | 'off' | 'disconnectPeer' | 'closePipe' | 'clearHistory'>
 
 export interface PublishPolicy {
   /** How often counts and rates go out while anyone watches; the engine samples rates once a second. */

@@ -18,5 +18,6 @@ export function parseMonitorRequest(data: Buffer, isBinary: boolean): MonitorCli
     return { type, requestId: id, peerId }
   }
   if (type === 'close-pipe' && Number.isSafeInteger(pipeId)) return { type, requestId: id, pipeId: pipeId as number }
+  if (type === 'clear-history') return { type, requestId: id }
   return undefined
 }

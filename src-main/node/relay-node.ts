@@ -5,14 +5,17 @@
  * connected notices; see `restartNeeded` for the exceptions.
  */
 import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
 import { restartNeeded, type RelayNodeOptions, type RestartCause } from '../../shared/relay-node-options.js'
 import type { AdvertisingView } from '../../shared/relay-model.js'
+import { configDir } from '../discovery/instance-id.js'
 import { RelayDiscovery, type DiscoverySettings, type RelayDiscoveryOptions } from '../discovery/relay-discovery.js'
 import { DashboardExtension } from '../monitoring/dashboard-extension.js'
 import type { DashboardFile } from '../monitoring/dashboard-files.js'
 import { MonitorPublisher, type PublishPolicy } from '../monitoring/monitor-publisher.js'
 import { RelayServer, type ListeningAddress } from '../relay/relay-server.js'
 import { checkNodeOptions } from './check-options.js'
+import { HistoryStore, type HistoryPlace } from './history-file.js'
 import { ListenFailure } from './listen-failure.js'
 
 /** LAN discovery as the node drives it: RelayDiscovery, or a stand-in in tests. */
@@ -37,6 +40,11 @@ export interface RelayNodeHooks {
   startDiscovery?: StartDiscovery
   /** Goodbyes that take longer than this are given up on, so stopping never hangs on the network. */
   goodbyeTimeoutMs?: number
+  /**
+   * Where the recently-seen history is kept: `dir` defaults to the config folder's `history`
+   * (beside the instance ids; the app passes its data folder), one file per front end and port.
+   */
+  history?: Partial<Pick<HistoryPlace, 'dir' | 'writeDelayMs'>>
 }
 
 /** Something went wrong that does not stop the relay; each front end words it. */
@@ -44,6 +52,8 @@ export type NodeProblem =
   | { code: 'discovery-failed'; message: string }
   | { code: 'goodbyes-timed-out'; timeoutMs: number }
   | { code: 'goodbyes-failed'; message: string }
+  /** The recently-seen history could not be read, written or started; the relay runs on. */
+  | { code: 'history-failed'; message: string }
 
 export interface RelayNodeEvents {
   /** A new engine took over (each start makes one); monitoring and logs follow it. */
@@ -71,6 +81,8 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
   private engine: RelayServer | undefined
   private dashboardExtension: DashboardExtension | undefined
   private discovery: NodeDiscovery | undefined
+  /** The recently-seen history while it is turned on; it outlives engines, like the monitor. */
+  private history: HistoryStore | undefined
   /** Starts, stops and changes run one after another, whenever they are asked for. */
   private queue: Promise<unknown> = Promise.resolve()
 
@@ -123,6 +135,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       checkNodeOptions(options)
       const restarted = restartNeeded(this.current, options)
       this.current = options
+      if (!options.history) await this.forgetHistory()
       const engine = this.engine
       if (!engine?.listening) return { restarted: [] }
       if (restarted.length > 0) {
@@ -133,6 +146,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       engine.setLimits(options.limits)
       engine.setAccess({ token: options.accessToken, allowPublic: options.allowPublic })
       engine.setInterfaces(options.interfaces)
+      engine.setHistory(this.openHistory())
       this.dashboardExtension?.setAdminToken(options.adminToken)
       if (this.discovery) await this.awaitGoodbyes(this.discovery.reconfigure(discoverySettings(options)))
       else this.startDiscovery(engine)
@@ -161,6 +175,8 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     })
     const dashboard = new DashboardExtension(relay, { adminToken: options.adminToken, files: this.hooks.dashboardFiles, monitor: this.monitor })
     this.monitor.follow(relay)
+    relay.setHistory(this.openHistory())
+    relay.on('device-left', departure => this.history?.record(departure))
     relay.use(dashboard)
     this.engine = relay
     this.dashboardExtension = dashboard
@@ -182,6 +198,35 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     // Goodbyes while the relay still answers, so LAN clients move on at once instead of timing out.
     if (discovery) await this.awaitGoodbyes(discovery.stop())
     await engine?.close()
+    // The devices that left as the relay closed are in it by now.
+    await this.history?.flush()
+  }
+
+  /** The history for the current options: opened when turned on, again for another port; undefined while off. */
+  private openHistory(): HistoryStore | undefined {
+    if (!this.current.history) return undefined
+    const place = {
+      dir: this.hooks.history?.dir ?? join(configDir(), 'history'),
+      name: `${this.hooks.discovery?.frontEnd ?? 'relay'}-${this.current.port}`,
+      writeDelayMs: this.hooks.history?.writeDelayMs,
+    }
+    if (this.history?.path === HistoryStore.pathOf(place)) return this.history
+    // Another port is another relay, with a history of its own; the old one was flushed when it stopped.
+    try {
+      this.history = new HistoryStore(place, message => this.emit('problem', { code: 'history-failed', message }))
+    } catch (error) {
+      this.history = undefined
+      this.emit('problem', { code: 'history-failed', message: (error as Error).message })
+    }
+    return this.history
+  }
+
+  /** History turned off: nothing more is recorded, and what was kept is deleted. */
+  private async forgetHistory(): Promise<void> {
+    const history = this.history
+    this.history = undefined
+    this.engine?.setHistory(undefined)
+    await history?.remove()
   }
 
   private startDiscovery(relay: RelayServer): void {

@@ -82,6 +82,13 @@ export interface RelayServerEvents {
 /** The history part of the model when nothing keeps one. */
 const NO_HISTORY: HistoryView = { enabled: false, devices: [] }
 
+/** Keeps the devices that left (the node's recently-seen store). */
+export interface HistorySource {
+  /** Latest first, without the devices at the `connected` addresses. */
+  view(connected: ReadonlySet<string>): HistoryView
+  clear(): void
+}
+
 export class RelayServer extends EventEmitter<RelayServerEvents> {
   /** One object for the life of the relay: the registries hold it, and setLimits changes it in place. */
   readonly limits: RelayLimits
@@ -92,7 +99,7 @@ export class RelayServer extends EventEmitter<RelayServerEvents> {
   private readonly pipes: PipeRegistry
   private readonly addresses: AddressBook
   private readonly devices = new DeviceBook()
-  private history: () => HistoryView = () => NO_HISTORY
+  private history: HistorySource | undefined
   private tokenGate: TokenGate | undefined
   private readonly tokenFailures = new TokenFailures()
   private allowPublic = false
@@ -246,9 +253,15 @@ export class RelayServer extends EventEmitter<RelayServerEvents> {
     this.devices.namer = namer
   }
 
-  /** Where the model's `history` comes from (the node's recently-seen store). */
-  setHistory(history: (() => HistoryView) | undefined): void {
-    this.history = history ?? (() => NO_HISTORY)
+  /** Where the model's `history` comes from; none while history is turned off. */
+  setHistory(history: HistorySource | undefined): void {
+    this.history = history
+  }
+
+  /** Admin action: forgets every device and peer that left. False when no history is kept. */
+  clearHistory(): boolean {
+    this.history?.clear()
+    return this.history !== undefined
   }
 
   /** LAN discovery (src-main/discovery) reports its state here for the model. */
@@ -292,6 +305,7 @@ export class RelayServer extends EventEmitter<RelayServerEvents> {
     const totals = this.activity.totals
     const offer = this.offer()
     const peers = this.peers.peerViews()
+    const devices = this.devices.views(peers, this.pipes.livePipes())
     for (const peer of peers) {
       const deviceName = this.devices.name(peer.address)?.name
       if (deviceName !== undefined) peer.deviceName = deviceName
@@ -314,8 +328,8 @@ export class RelayServer extends EventEmitter<RelayServerEvents> {
       advertising: this.advertising,
       access: { tokenRequired: this.tokenGate !== undefined, allowPublic: this.allowPublic },
       addresses: this.addresses.views(),
-      devices: this.devices.views(peers, this.pipes.livePipes()),
-      history: this.history(),
+      devices,
+      history: this.history?.view(new Set(devices.map(device => device.address))) ?? NO_HISTORY,
     }
   }
 

@@ -58,6 +58,14 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
       confirmLabel: 'Close pipe',
     })
   }, [])
+  const askClearHistory = useCallback(() => {
+    setPending({
+      action: { type: 'clear-history' },
+      title: 'Clear recently seen?',
+      question: 'Every device and peer that left in the last 7 days is forgotten, here and in the file that keeps them.',
+      confirmLabel: 'Clear',
+    })
+  }, [])
   const confirm = () => {
     if (!pending) return
     setPending(undefined)
@@ -94,7 +102,7 @@ export function App({ store, desktop }: { store: RelayStore; desktop?: DesktopBr
         {route === 'pipes' && <PipesView pipes={state.pipes} peers={state.peers} now={now} onClose={askClose} />}
         {route === 'map' && <TopologyView devices={state.devices} documents={state.documents} peers={state.peers} pipes={state.pipes} />}
         {route === 'events' && <EventsView events={state.events} missed={state.missedEvents} />}
-        {route === 'settings' && desktop && <SettingsView desktop={desktop} />}
+        {route === 'settings' && desktop && <SettingsView desktop={desktop} onClearHistory={askClearHistory} />}
       </main>
       {pending && (
         <ConfirmDialog title={pending.title} confirmLabel={pending.confirmLabel} onConfirm={confirm} onCancel={() => setPending(undefined)}>

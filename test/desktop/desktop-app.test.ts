@@ -73,6 +73,7 @@ const SETTING_OF: Record<keyof RelayNodeOptions, keyof DesktopSettings> = {
   priority: 'priority',
   advertise: 'advertise',
   interfaces: 'advertiseInterfaces',
+  history: 'history',
 }
 // The settings say "none" with an empty string.
 const settingsPatch = (change: Partial<RelayNodeOptions>): SettingsPatch =>

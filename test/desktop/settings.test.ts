@@ -45,6 +45,7 @@ describe('settings store', () => {
       accessToken: '',
       allowPublic: false,
       limits: {},
+      history: true,
       startAtLogin: false,
     })
     expect(statSync(file()).mode & 0o777).toBe(0o600)

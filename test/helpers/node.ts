@@ -19,6 +19,8 @@ export function nodeOptions(overrides: Partial<RelayNodeOptions> = {}): RelayNod
     priority: 0,
     advertise: true,
     interfaces: [],
+    // Tests that keep a history say where; the others write nothing to the user's config folder.
+    history: false,
     ...overrides,
   }
 }

@@ -161,5 +161,7 @@ function problemWords(problem: NodeProblem): string {
       return `LAN discovery's goodbyes took over ${problem.timeoutMs} ms; stopped waiting`
     case 'goodbyes-failed':
       return `LAN discovery's goodbyes failed: ${problem.message}`
+    case 'history-failed':
+      return problem.message
   }
 }

@@ -39,6 +39,7 @@ const FIELDS: FieldParsers = {
   accessToken: value => parseToken('access token', value),
   allowPublic: value => (typeof value === 'boolean' ? accept(value) : refuse('Accepting public addresses is either on or off.')),
   limits: parseLimits,
+  history: value => (typeof value === 'boolean' ? accept(value) : refuse('Keeping recently seen devices is either on or off.')),
   startAtLogin: value => (typeof value === 'boolean' ? accept(value) : refuse('Start at login is either on or off.')),
 }
 

@@ -19,6 +19,7 @@ export const DEFAULT_SETTINGS: Readonly<DesktopSettings> = Object.freeze({
   accessToken: '',
   allowPublic: false,
   limits: {},
+  history: true,
   startAtLogin: false,
 })
 
@@ -55,6 +56,7 @@ export const SETTINGS_SCHEMA: Schema<DesktopSettings> = {
   },
   allowPublic: { type: 'boolean', default: false },
   limits: { type: 'object', properties: limitProperties, additionalProperties: false, default: {} },
+  history: { type: 'boolean', default: DEFAULT_SETTINGS.history },
   startAtLogin: { type: 'boolean', default: false },
 }
 

@@ -73,7 +73,7 @@ function restartNotice(causes: RestartCause[]): string | undefined {
  * listen address restarts the relay, which the view says before saving. A port that is taken shows
  * here as the relay's status.
  */
-export function SettingsView({ desktop }: { desktop: DesktopBridge }) {
+export function SettingsView({ desktop, onClearHistory }: { desktop: DesktopBridge; onClearHistory(): void }) {
   const [saved, setSaved] = useState<DesktopSettings>()
   const [draft, setDraft] = useState<Draft>()
   const [status, setStatus] = useState<RelayStatus>()
@@ -205,6 +205,19 @@ export function SettingsView({ desktop }: { desktop: DesktopBridge }) {
         <Field label="Admin token" hint="Lets other devices open this dashboard in a browser. At least 12 characters; empty: this computer only.">
           {id => <input id={id} type="password" autoComplete="new-password" value={draft.adminToken} onChange={event => edit({ adminToken: event.target.value })} />}
         </Field>
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>Recently seen</legend>
+        <Check
+          label="Remember the devices seen in the last 7 days"
+          checked={draft.history}
+          onChange={history => edit({ history })}
+        />
+        <p className="hint">Kept on this computer only, readable by you alone; documents are counted, never named. Turning it off forgets them.</p>
+        <button type="button" disabled={!saved.history} onClick={onClearHistory}>
+          Clear recently seen
+        </button>
       </fieldset>
 
       <details className="card">

@@ -13,6 +13,7 @@ export const STORED: DesktopSettings = {
   accessToken: '',
   allowPublic: false,
   limits: { maxPeers: 500 },
+  history: true,
   startAtLogin: false,
 }
 

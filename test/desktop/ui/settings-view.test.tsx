@@ -12,8 +12,8 @@ import { STORED, ScriptedDesktop } from './scripted-desktop.js'
 afterEach(cleanup)
 
 
-async function renderView(desktop = new ScriptedDesktop()) {
-  render(<SettingsView desktop={desktop} />)
+async function renderView(desktop = new ScriptedDesktop(), onClearHistory = () => {}) {
+  render(<SettingsView desktop={desktop} onClearHistory={onClearHistory} />)
   await screen.findByLabelText('Port')
   return desktop
 }
@@ -120,12 +120,25 @@ describe('settings view', () => {
     await waitFor(() => expect(desktop.logsOpened).toBe(1))
   })
 
+  test('turns the recently-seen history off, and asks for it to be cleared only while it is kept', async () => {
+    let clears = 0
+    const desktop = await renderView(new ScriptedDesktop(), () => clears++)
+    const clear = () => screen.getByRole('button', { name: 'Clear recently seen' }) as HTMLButtonElement
+    fireEvent.click(clear())
+    expect(clears).toBe(1)
+    fireEvent.click(screen.getByLabelText('Remember the devices seen in the last 7 days'))
+    save()
+    await screen.findByText('Saved.')
+    expect(desktop.patches).toEqual([{ history: false }])
+    expect(clear().disabled).toBe(true)
+  })
+
   test('settings that cannot be read say so', async () => {
     const desktop = new ScriptedDesktop()
     desktop.getSettings = async () => {
       throw new Error('Refused')
     }
-    render(<SettingsView desktop={desktop} />)
+    render(<SettingsView desktop={desktop} onClearHistory={() => {}} />)
     expect((await screen.findByRole('alert')).textContent).toBe('The settings could not be read: Refused')
   })
 })

@@ -31,6 +31,14 @@ let relay: CliRelay
 let session: BrowserSession
 let page: Page
 const sockets: RawPeer[] = []
+const socketsOf = new Map<string, RawPeer[]>()
+/** Opens a socket from a device's address, keeping it under that address so the device can leave. */
+function fromDevice(path: string, address: string): RawPeer {
+  const peer = new RawPeer(`${relay.url}${path}`, { localAddress: address })
+  sockets.push(peer)
+  socketsOf.set(address, [...(socketsOf.get(address) ?? []), peer])
+  return peer
+}
 let traffic: NodeJS.Timeout | undefined
 
 beforeAll(async () => {
@@ -41,17 +49,15 @@ beforeAll(async () => {
       expect(reply.status).toBeLessThan(300)
     }
     for (const [peerId, documentIds] of Object.entries(device.peers)) {
-      const peer = new RawPeer(`${relay.url}/introduction/${peerId}`, { localAddress: device.address })
+      const peer = fromDevice(`/introduction/${peerId}`, device.address)
       await peer.opened
       peer.sendControl({ type: 'Join', documentIds })
-      sockets.push(peer)
     }
   }
   const senders: RawPeer[] = []
   for (const [a, aAddress, b, bAddress, document] of PIPES) {
-    const ends = [new RawPeer(`${relay.url}/connection/${a}/${b}/${document}`, { localAddress: aAddress }), new RawPeer(`${relay.url}/connection/${b}/${a}/${document}`, { localAddress: bAddress })]
+    const ends = [fromDevice(`/connection/${a}/${b}/${document}`, aAddress), fromDevice(`/connection/${b}/${a}/${document}`, bAddress)]
     await Promise.all(ends.map(end => end.opened))
-    sockets.push(...ends)
     senders.push(ends[0]!)
   }
   // Data keeps flowing on the first pipe only, so one line is wide and the others thin.
@@ -117,6 +123,18 @@ describe('devices and the map in Chromium', () => {
     await screenshot(page, 'map-1280-light')
   })
 
+  it('moves a device that leaves to Recently seen, with its apps', async () => {
+    await page.getByRole('tab', { name: /^Devices/ }).click()
+    await Promise.all(socketsOf.get('127.0.0.4')!.map(peer => peer.close()))
+    await page.getByRole('tab', { name: 'Devices 3' }).waitFor()
+    const recent = page.getByRole('treegrid', { name: 'Devices seen recently' })
+    const gone = recent.getByRole('row').filter({ hasText: '127.0.0.4' })
+    await gone.waitFor({ timeout: 10_000 })
+    // By its address, or by a name the relay's reverse lookup found for it meanwhile.
+    await gone.getByRole('button', { name: /^Show the apps seen on / }).click()
+    await recent.getByRole('row').filter({ hasText: /^k3f9/ }).waitFor()
+  })
+
   for (const scheme of ['light', 'dark'] as const) {
     for (const width of [400, 1280]) {
       it(`at ${width} px, ${scheme}: no view scrolls sideways`, async () => {
@@ -126,7 +144,7 @@ describe('devices and the map in Chromium', () => {
         for (const view of VIEWS) {
           await page.evaluate(name => (window.location.hash = name), view)
           await page.locator(`#tab-${view}[aria-selected="true"]`).waitFor()
-          if (view === 'devices') await devicesTable().getByRole('row').nth(1).waitFor()
+          if (view === 'devices') await page.getByRole('treegrid', { name: 'Devices seen recently' }).getByRole('row').nth(1).waitFor()
           // Every scroll box, the page's own included, is checked: a table that scrolls sideways inside the page counts too.
           const wide = await page.evaluate(() =>
             [document.documentElement, ...document.querySelectorAll<HTMLElement>('.panel, .table, .topology-list, .tabs, .top')]

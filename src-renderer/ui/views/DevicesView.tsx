@@ -114,7 +114,7 @@ function seenColumn(id: string, header: string, field: 'firstSeen' | 'lastSeen',
   return {
     id,
     header,
-    width: '8rem',
+    width: '9rem',
     align: 'end',
     compare: devices(row => row.device[field], numbers),
     cell: row => {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { defaultClientConditions, defaultServerConditions, type Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
 
@@ -13,6 +16,12 @@ const sourceCondition: Plugin = {
   },
 }
 
+/**
+ * What the relays a test run starts remember across restarts (instance ids, the CA, the recently-seen
+ * history) goes to a folder of this run, never to the machine's own ~/.config.
+ */
+const configHome = mkdtempSync(join(tmpdir(), 'switchboard-test-config-'))
+
 export default defineConfig({
   plugins: [sourceCondition],
   test: {
@@ -24,7 +33,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // The published Client imports JSON with an import assertion, which Node 20 only warns about.
-    env: { NODE_NO_WARNINGS: '1' },
+    env: { NODE_NO_WARNINGS: '1', XDG_CONFIG_HOME: configHome },
     // electron-store imports `electron`, which the desktop tests mock: inlined, it sees the mock
     // instead of the real package (which would try to download Electron).
     server: { deps: { inline: ['electron-store'] } },

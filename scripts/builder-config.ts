@@ -88,11 +88,11 @@ export function appRequirementProblems(config: Configuration, projectDir = REPO_
     else if (!existsSync(path.join(projectDir, icon))) problems.push(`${platform}.icon ${icon} does not exist`)
   }
   if (config.appId !== APP_ID) problems.push(`appId must be ${APP_ID} (the app's AppUserModelId on Windows), is ${String(config.appId)}`)
-  if (![config.asarUnpack ?? []].flat().some(pattern => covers(pattern, `${TRAY_ICONS_DIR}/tray-running.ico`))) {
+  if (![config.asarUnpack ?? []].flat().some(pattern => covers(pattern, `${TRAY_ICONS_DIR}/tray-idle.ico`))) {
     problems.push(`asarUnpack must include ${TRAY_ICONS_DIR}/**: Windows tray icons read from inside app.asar go blank`)
   }
   const files = filePatterns(config.files)
-  for (const needed of [MAIN_BUNDLE, PRELOAD_BUNDLE, 'dist/renderer/index.html', 'assets/tray/tray-running.png']) {
+  for (const needed of [MAIN_BUNDLE, PRELOAD_BUNDLE, 'dist/renderer/index.html', 'assets/tray/tray-idle.png']) {
     if (!files.some(pattern => covers(pattern, needed))) problems.push(`files does not include ${needed}`)
   }
   const { main } = JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as { main?: string }

@@ -10,7 +10,7 @@ export const trayIconFile: SmokeStep = {
   name: 'the packaged tray icons load from real files beside app.asar (the .ico on Windows)',
   async run(context) {
     const app = runningApp(context)
-    const name = process.platform === 'darwin' ? 'tray-runningTemplate.png' : process.platform === 'win32' ? 'tray-running.ico' : 'tray-running.png'
+    const name = process.platform === 'darwin' ? 'tray-idleTemplate.png' : process.platform === 'win32' ? 'tray-idle.ico' : 'tray-idle.png'
     const loaded = await app.electron.evaluate(({ nativeImage }, [file, separator]) => {
       const icon = `${process.resourcesPath}${separator}app.asar.unpacked${separator}assets${separator}tray${separator}${file}`
       const image = nativeImage.createFromPath(icon)

@@ -130,10 +130,7 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
   /** Goodbyes first, then the relay closes every socket; nothing starts after this. */
   quit(): Promise<void> {
     this.quitting = true
-    return this.enqueue(async () => {
-      await this.stopNow({ phase: 'stopped' })
-      if (this.node instanceof HostedNode) await this.node.quit()
-    })
+    return this.enqueue(() => this.stopNow({ phase: 'stopped' }))
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
@@ -158,7 +155,9 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
   private async stopNow(after: RelayStatus): Promise<void> {
     // The peers the shutdown disconnects are not news for the tray.
     clearInterval(this.activityTimer)
-    await this.node.stop()
+    // Quitting, the host process leaves too once its goodbyes are out.
+    if (this.quitting && this.node instanceof HostedNode) await this.node.quit()
+    else await this.node.stop()
     this.setStatus(after)
   }
 

@@ -47,7 +47,7 @@ export class RelayLifecycle extends EventEmitter<LifecycleEvents> {
   private quitting = false
   /** Reads who is connected and whether data flows, once a second while running, for the tray. */
   private activityTimer: NodeJS.Timeout | undefined
-
+  /** Automatic restarts of a crashed host since the last Resume: a host that keeps crashing is not restarted forever. */
   private hostRestarts = 0
 
   constructor(options: RelayNodeOptions, hooks: LifecycleHooks = {}) {

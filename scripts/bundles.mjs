@@ -22,6 +22,7 @@ export const PRODUCT_BUNDLES = [
   { entry: 'src-main/cli/relay.ts', outfile: 'dist/cli/relay.mjs', kind: 'node' },
   { entry: 'src-main/cli/start.ts', outfile: 'dist/cli/start.mjs', kind: 'node' },
   { entry: 'src-main/desktop/main.ts', outfile: 'dist/desktop/main.mjs', kind: 'electron-main', provided: ['electron'] },
+  { entry: 'src-main/desktop/relay-host/entry.ts', outfile: 'dist/desktop/relay-host.mjs', kind: 'node' },
   { entry: 'src-main/preload/preload.ts', outfile: 'dist/desktop/preload.cjs', kind: 'preload' },
 ]
 

@@ -3,7 +3,7 @@
  * module; this file only decides who hears about what.
  */
 import path from 'node:path'
-import { BrowserWindow, Menu, Tray, app, clipboard, ipcMain, nativeImage, powerMonitor, protocol, session, shell } from 'electron'
+import { BrowserWindow, Menu, Tray, app, clipboard, ipcMain, nativeImage, powerMonitor, protocol, session, shell, utilityProcess } from 'electron'
 import { settingsNodeOptions } from '../../shared/settings-node-options.js'
 import { loadDashboardFiles } from '../monitoring/dashboard-files.js'
 import { VERSION } from '../version.js'
@@ -82,14 +82,23 @@ export async function runDesktopApp({ argv, signals, platform, relayHooks }: Lau
   const shellState = (): AppShellState => ({ tray: trayShown, loginItem: autostart.state })
 
   const dashboardFiles = loadDashboardFiles(paths.renderer)
-  const lifecycle = new RelayLifecycle(settingsNodeOptions(settings.settings), {
-    ...relayHooks,
-    dashboardFiles,
-    // macOS and Windows keep an app's state in its own folder (Application Support, AppData), not ~/.config.
-    discovery: { frontEnd: 'app', stateDir: platform === 'linux' ? undefined : app.getPath('userData') },
-    tls: { caDirectory: path.join(app.getPath('userData'), 'ca') },
-    history: { dir: path.join(app.getPath('userData'), 'history') },
-  })
+  // macOS and Windows keep an app's state in its own folder (Application Support, AppData), not ~/.config.
+  const stateDir = platform === 'linux' ? undefined : app.getPath('userData')
+  const caDirectory = path.join(app.getPath('userData'), 'ca')
+  const historyDir = path.join(app.getPath('userData'), 'history')
+  // The relay runs in a utility process, so relaying at full speed never stalls the tray or the
+  // window; only hooks a test passes (objects, which cannot cross processes) keep it in this one.
+  const lifecycle = new RelayLifecycle(
+    settingsNodeOptions(settings.settings),
+    relayHooks
+      ? { ...relayHooks, dashboardFiles, discovery: { frontEnd: 'app', stateDir }, tls: { caDirectory }, history: { dir: historyDir } }
+      : {
+          host: {
+            spawn: () => utilityProcess.fork(paths.relayHost, [], { serviceName: 'Switchboard relay' }),
+            setup: { dashboardDir: paths.renderer, stateDir, caDirectory, historyDir, frontEnd: 'app' },
+          },
+        },
+  )
   logLifecycle(lifecycle, log)
   const feed = new WindowMonitorTransport(lifecycle.monitor)
 

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
+import type { NodeProblem } from '../../shared/relay-host-messages.js'
 import { restartNeeded, type RelayNodeOptions, type RestartCause } from '../../shared/relay-node-options.js'
 import type { AdvertisingView } from '../../shared/relay-model.js'
 import { RelayDiscovery, type DiscoverySettings, type RelayDiscoveryOptions } from '../discovery/relay-discovery.js'
@@ -64,16 +65,6 @@ export interface TlsHooks {
 /** As often as discovery reads the interface table: a new address is covered as soon as it is announced. */
 const CERTIFICATE_CHECK_MS = 2_000
 
-/** Something went wrong that does not stop the relay; each front end words it. */
-export type NodeProblem =
-  | { code: 'discovery-failed'; message: string }
-  | { code: 'goodbyes-timed-out'; timeoutMs: number }
-  | { code: 'goodbyes-failed'; message: string }
-  /** TLS could not be set up (the CA folder cannot be written, ...): the relay serves ws:// only. */
-  | { code: 'tls-failed'; message: string }
-  /** The recently-seen history could not be read, written or started; the relay runs on. */
-  | { code: 'history-failed'; message: string }
-
 export interface RelayNodeEvents {
   /** A new engine took over (each start makes one); monitoring and logs follow it. */
   engine: [RelayServer]
@@ -89,6 +80,8 @@ export interface Reconfigured {
 }
 
 const GOODBYE_TIMEOUT_MS = 3_000
+
+export type { NodeProblem }
 
 const startRelayDiscovery: StartDiscovery = (relay, options) => new RelayDiscovery(relay, options)
 

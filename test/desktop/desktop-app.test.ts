@@ -21,7 +21,7 @@ import { SessionBus } from './session-bus.js'
 import { loadBuilderConfig } from '../../scripts/builder-config.js'
 import { RawPeer, eventually } from '../helpers/relay.js'
 import { READY_ENV, READY_LINE } from '../../src-main/desktop/launch-outcome.js'
-import { BrowserWindow, FakeWebContents, REPO_ROOT, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell } from './fake-electron.js'
+import { BrowserWindow, FakeWebContents, REPO_ROOT, Tray, app, appFrame, clipboard, ipcMain, powerMonitor, protocol, resetFakeElectron, session, shell, utilityProcess } from './fake-electron.js'
 
 vi.mock('electron', () => import('./fake-electron.js'))
 
@@ -305,9 +305,13 @@ describe('desktop app: the window', () => {
     await launch()
     ipcMain.sendFrom('monitor:subscribe', page())
     const messages = () => window().webContents.messages('monitor:message') as MonitorServerMessage[]
+    // The relay runs in the host process: its messages arrive a moment later.
+    await eventually(() => messages().length > 0, 10_000, 'the snapshot from the relay host')
     expect(messages()[0]).toMatchObject({ type: 'snapshot', snapshot: { listening: true, urls: [`ws://127.0.0.1:${port}`] } })
     ipcMain.sendFrom('monitor:request', page(), { type: 'disconnect-peer', peerId: 'nobody', requestId: 5 })
+    await eventually(() => messages().some(message => message.type === 'action-result'), 10_000, 'the action result from the relay host')
     expect(messages()).toContainEqual({ type: 'action-result', requestId: 5, ok: false, message: 'Peer nobody is not connected' })
+    expect(utilityProcess.forked).toEqual([{ modulePath: path.join(app.appPath, 'dist/desktop/relay-host.mjs'), options: { serviceName: 'Switchboard relay' } }])
     ipcMain.sendFrom('monitor:unsubscribe', page())
   })
 

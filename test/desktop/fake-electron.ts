@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events'
 import type { IpcMainEvent, IpcMainInvokeEvent, LoginItemSettings, Session, Settings, WebContents, WindowSessionEndEvent } from 'electron'
 import { isDeepStrictEqual } from 'node:util'
 import { fileURLToPath } from 'node:url'
+import { forkHost } from '../../src-main/desktop/relay-host/fork-host.js'
 
 /** The repository, as app.getAppPath() gives it in development: no trailing separator. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '')
@@ -404,6 +405,16 @@ export const powerMonitor = new EventEmitter()
 
 export const dialog = { showErrorBox: (): void => undefined }
 
+/** The relay host as a Node child process, which the host cannot tell from a utility process; records what was forked. */
+export const utilityProcess = {
+  forked: [] as { modulePath: string; options: unknown }[],
+  fork(modulePath: string, _args: string[], options: unknown) {
+    whenReadyOnly('utilityProcess.fork')
+    this.forked.push({ modulePath, options })
+    return forkHost(modulePath)()
+  },
+}
+
 /** The preload side: what a sandboxed preload script gets from `require('electron')`. */
 export const contextBridge = {
   exposed: new Map<string, unknown>(),
@@ -436,7 +447,7 @@ class FakeIpcRenderer extends EventEmitter {
 
 export const ipcRenderer = new FakeIpcRenderer()
 
-export default { app, BrowserWindow, Tray, Menu, nativeImage, ipcMain, protocol, session, shell, clipboard, powerMonitor, dialog, contextBridge, ipcRenderer }
+export default { app, BrowserWindow, Tray, Menu, nativeImage, ipcMain, protocol, session, shell, clipboard, powerMonitor, dialog, utilityProcess, contextBridge, ipcRenderer }
 
 /** Back to a freshly started Electron, for the next test. */
 export function resetFakeElectron(): void {
@@ -453,4 +464,5 @@ export function resetFakeElectron(): void {
   shell.opened.length = 0
   clipboard.text = ''
   contextBridge.exposed.clear()
+  utilityProcess.forked.length = 0
 }

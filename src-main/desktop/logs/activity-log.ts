@@ -17,6 +17,7 @@ export function logLifecycle(lifecycle: RelayLifecycle, log: Log): void {
     lastLine = line
   })
   lifecycle.on('problem', message => log.write(message))
+  lifecycle.on('relay-log', (kind, text) => (kind === 'append' ? log.append(text) : log.write(text)))
   lifecycle.on('relay', relay =>
     relay.on(
       'event',

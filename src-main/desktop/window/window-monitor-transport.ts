@@ -5,7 +5,8 @@
  */
 import type { WebContents } from 'electron'
 import type { MonitorClientMessage } from '../../../shared/monitoring.js'
-import type { MonitorPublisher, MonitorSink, Outgoing } from '../../monitoring/monitor-publisher.js'
+import type { MonitorSink, Outgoing } from '../../monitoring/monitor-publisher.js'
+import type { MonitorAccess } from '../relay-host/hosted-monitor.js'
 import { notify } from '../ipc/ipc-main.js'
 
 export type MonitorWindow = Pick<WebContents, 'id' | 'isDestroyed' | 'send'>
@@ -30,7 +31,7 @@ class WindowSink implements MonitorSink {
 export class WindowMonitorTransport {
   private readonly windows = new Map<number, WindowSink>()
 
-  constructor(private readonly publisher: MonitorPublisher) {}
+  constructor(private readonly publisher: MonitorAccess) {}
 
   /** A window (re)starts watching, on load or reload: it gets a snapshot, then updates. */
   subscribe(contents: MonitorWindow): void {

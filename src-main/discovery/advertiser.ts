@@ -213,8 +213,11 @@ export class Advertiser extends EventEmitter<AdvertiserEvents> {
     if (probeOn.length > 0 && !(await this.claimNames(probeOn))) return
     if (this.stopped) return
     if (this.wantWellKnown && this.wellKnown === 'not-held') await this.claimWellKnown()
-    if (this.stopped) return
     for (const link of this.links.values()) {
+      // A conflict (names silenced) or a new name (reconfigure) while this step waited sends the
+      // names back to probing, and the step that probes them is queued already: announcing now would
+      // answer again for a name another host claims, or announce one nobody probed.
+      if (this.stopped || !this.claimed) return
       const records = this.recordsFor(link)
       if (sameRecords(link.records, records)) continue
       const error = await link.announce(records)

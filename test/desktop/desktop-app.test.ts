@@ -157,7 +157,9 @@ describe('desktop app: start-up', () => {
     await launch(['Switchboard.exe'], { platform: 'win32' })
     expect(app.appUserModelId).toBe(builderConfig.appId)
     expect(log()).toContain(`Windows taskbar id (AppUserModelId) ${builderConfig.appId}`)
-    expect(tray().image).toEqual({ path: path.join(home, 'resources', 'app.asar.unpacked', 'assets', 'tray', 'tray-idle.ico') })
+    // Whichever state the icon shows, it is an .ico file beside app.asar, not inside it.
+    const icon = (tray().image as { path: string }).path
+    expect([path.dirname(icon), path.extname(icon)]).toEqual([path.join(home, 'resources', 'app.asar.unpacked', 'assets', 'tray'), '.ico'])
   })
 
   test('no taskbar id in development or on other systems: no shortcut carries one there', async () => {
@@ -326,6 +328,8 @@ describe('desktop app: the window', () => {
     ipcMain.sendFrom('monitor:subscribe', page())
     const messages = () => window().webContents.messages('monitor:message') as MonitorServerMessage[]
     ipcMain.sendFrom('monitor:request', page(), { type: 'clear-history', requestId: 9 })
+    // The relay answers from its own process.
+    await eventually(() => messages().some(message => message.type === 'action-result'), 10_000, 'the action result')
     expect(messages()).toContainEqual({ type: 'action-result', requestId: 9, ok: true, message: 'Cleared the recently seen devices' })
     await eventually(() => !readFileSync(file, 'utf8').includes('127.0.0.2'), 10_000, 'the history file cleared')
     ipcMain.sendFrom('monitor:unsubscribe', page())

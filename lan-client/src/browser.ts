@@ -122,7 +122,8 @@ async function probe(candidate: string, { pageIsHttps, signal, timeout, token }:
   // A page served over http may ask the same port over plain http, which tells the two apart.
   const plain = await readDiscovery(`http://${origin.host}`, signal)
   if (plain.ok) {
-    const pin = plain.relay.tlsCa
+    // What answers on the LAN is not trusted to be well-formed: a pin that is not 16 hex digits is none.
+    const pin = typeof plain.relay.tlsCa === 'string' && /^[0-9a-f]{16}$/i.test(plain.relay.tlsCa) ? plain.relay.tlsCa : undefined
     if (pin === undefined) return fail('no-tls', 'the relay answers over http but serves no TLS (it runs with --no-tls)')
     return fail('certificate', `the relay answers over http, but this browser does not trust its certificate (its CA's SHA-256 fingerprint begins ${fingerprintStart(pin)}); ${trustStep}`)
   }

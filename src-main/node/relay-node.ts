@@ -211,6 +211,8 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     try {
       address = await relay.listen()
     } catch (error) {
+      // The certificate check applyTls started must not outlive an engine that never listened.
+      clearInterval(this.certificateTimer)
       await relay.close()
       throw ListenFailure.from(error as NodeJS.ErrnoException, host, port)
     }

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { Client as PublishedClient } from '@localfirst/relay/Client.js'
-import { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, RelayBrowser, chooseRelay, encodeDeviceName, relayKey, type DiscoveredRelay, type IdConflict, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
+import { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, RelayBrowser, chooseRelay, encodeDeviceName, relayKey, relayUrl, type DiscoveredRelay, type IdConflict, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
 import { CaPinMismatch, PinnedTlsTunnel, fetchPinnedCa } from './pinned-tls.js'
 
 type PublishedOptions = ConstructorParameters<typeof PublishedClient>[0]
@@ -233,7 +233,7 @@ export class Client extends EventEmitter<ClientEvents> {
       const { ca, address } = await fetchPinnedCa(relay)
       const tunnel = await PinnedTlsTunnel.open({ address, port: relay.port, servername: relay.host.replace(/\.$/, ''), ca })
       if (move !== this.moves || this.stopped) return tunnel.close()
-      this.tunnel = { relay: relayKey(relay), tunnel, url: relay.url.replace(/^ws:/, 'wss:') }
+      this.tunnel = { relay: relayKey(relay), tunnel, url: relayUrl(address, relay.port, relay.path).replace(/^ws:/, 'wss:') }
       this.connectTo(this.withToken(tunnel.url))
     } catch (error) {
       if (move !== this.moves || this.stopped) return

@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { Client as PublishedClient } from '@localfirst/relay/Client.js'
-import { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, RelayBrowser, chooseRelay, encodeDeviceName, relayKey, type DiscoveredRelay, type IdConflict, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
-import { PinnedTlsTunnel, fetchPinnedCa } from './pinned-tls.js'
+import { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, RelayBrowser, chooseRelay, encodeDeviceName, relayKey, relayUrl, type DiscoveredRelay, type IdConflict, type MdnsEndpointOptions } from '@switchboard/lan-mdns'
+import { CaPinMismatch, PinnedTlsTunnel, fetchPinnedCa } from './pinned-tls.js'
 
 type PublishedOptions = ConstructorParameters<typeof PublishedClient>[0]
 /** A pipe to a peer for one document, as the published Client hands it out. */
@@ -60,6 +60,9 @@ export interface ClientOptions extends Omit<PublishedOptions, 'url'> {
 
 /** How long to wait before trying again when the mDNS socket cannot be opened. */
 const DISCOVERY_RETRY_MS = 5_000
+/** Backoff for a TLS set-up that failed for a passing reason (relay restarting, timeout). */
+const TLS_RETRY_MIN_MS = 1_000
+const TLS_RETRY_MAX_MS = 30_000
 const OPEN = 1
 
 export class Client extends EventEmitter<ClientEvents> {
@@ -221,20 +224,26 @@ export class Client extends EventEmitter<ClientEvents> {
   /**
    * A relay that pins its CA in TXT is reached over wss://, verified against that CA. When its CA
    * does not match the pin, nothing is sent to it: the app gets an error and the client waits for
-   * the next change on the LAN.
+   * the next change on the LAN. Any other failure may pass (the relay restarting), so it is retried
+   * with backoff while that relay stays the one chosen.
    */
-  private async connectOverTls(relay: DiscoveredRelay, move: number): Promise<void> {
-    const address = relay.addresses[0]
+  private async connectOverTls(relay: DiscoveredRelay, move: number, attempt = 0): Promise<void> {
     this.settingUp = relayKey(relay)
     try {
-      if (!address) throw new Error(`${relay.name} has no address`)
-      const ca = await fetchPinnedCa(relay)
+      const { ca, address } = await fetchPinnedCa(relay)
       const tunnel = await PinnedTlsTunnel.open({ address, port: relay.port, servername: relay.host.replace(/\.$/, ''), ca })
       if (move !== this.moves || this.stopped) return tunnel.close()
-      this.tunnel = { relay: relayKey(relay), tunnel, url: relay.url.replace(/^ws:/, 'wss:') }
+      this.tunnel = { relay: relayKey(relay), tunnel, url: relayUrl(address, relay.port, relay.path).replace(/^ws:/, 'wss:') }
       this.connectTo(this.withToken(tunnel.url))
     } catch (error) {
-      if (move === this.moves) this.reportError(error)
+      if (move !== this.moves || this.stopped) return
+      this.reportError(error)
+      if (error instanceof CaPinMismatch) return
+      const delay = Math.min(TLS_RETRY_MIN_MS * 2 ** attempt, TLS_RETRY_MAX_MS)
+      clearTimeout(this.retryTimer)
+      this.retryTimer = setTimeout(() => {
+        if (move === this.moves && !this.stopped) void this.connectOverTls(relay, move, attempt + 1)
+      }, delay)
     } finally {
       if (move === this.moves) this.settingUp = undefined
     }

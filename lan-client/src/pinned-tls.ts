@@ -27,8 +27,11 @@ export class CaPinMismatch extends Error {
   }
 }
 
-/** The relay's CA in PEM, once its SHA-256 is checked against the pin; rejects on a mismatch (CaPinMismatch). */
-export async function fetchPinnedCa(relay: Pick<DiscoveredRelay, 'name' | 'tlsCa' | 'addresses' | 'port'>): Promise<string> {
+/**
+ * The relay's CA in PEM, once its SHA-256 is checked against the pin, and the address that served
+ * it (the one worth dialling); rejects on a mismatch (CaPinMismatch).
+ */
+export async function fetchPinnedCa(relay: Pick<DiscoveredRelay, 'name' | 'tlsCa' | 'addresses' | 'port'>): Promise<{ ca: string; address: string }> {
   if (!relay.tlsCa) throw new Error(`${relay.name} publishes no CA pin`)
   let lastError: unknown
   for (const address of relay.addresses) {
@@ -41,7 +44,7 @@ export async function fetchPinnedCa(relay: Pick<DiscoveredRelay, 'name' | 'tlsCa
     }
     const fingerprint = createHash('sha256').update(der).digest('hex')
     if (!fingerprint.startsWith(relay.tlsCa)) throw new CaPinMismatch(relay, fingerprint)
-    return new X509Certificate(der).toString()
+    return { ca: new X509Certificate(der).toString(), address }
   }
   throw new Error(`could not fetch the CA of ${relay.name}: ${(lastError as Error | undefined)?.message ?? 'no address'}`)
 }

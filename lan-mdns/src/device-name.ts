@@ -31,11 +31,20 @@ export function parseDeviceName(value: string | string[] | undefined): { ok: tru
   } catch {
     return { ok: false, reason: 'device name is not valid percent-encoded UTF-8' }
   }
-  if (name.length === 0) return { ok: false, reason: 'empty device name' }
-  if ([...name].length > MAX_DEVICE_NAME_LENGTH) return { ok: false, reason: `device name longer than ${MAX_DEVICE_NAME_LENGTH} characters` }
+  const refused = deviceNameFault(name)
+  return refused === undefined ? { ok: true, name } : { ok: false, reason: refused }
+}
+
+/**
+ * Why a decoded name cannot be shown as a device's name, or undefined when it can. Every source of
+ * names (a client's header, a PTR answer any LAN host may give) goes through it.
+ */
+export function deviceNameFault(name: string): string | undefined {
+  if (name.length === 0) return 'empty device name'
+  if ([...name].length > MAX_DEVICE_NAME_LENGTH) return `device name longer than ${MAX_DEVICE_NAME_LENGTH} characters`
   // Control and bidi-override characters could forge what a dashboard row appears to say.
-  if (/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(name)) return { ok: false, reason: 'device name holds control characters' }
-  return { ok: true, name }
+  if (/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(name)) return 'device name holds control characters'
+  return undefined
 }
 
 /** The header value for a name: percent-encoded, cut to the longest name the relay accepts. */

@@ -192,4 +192,4 @@ export function chooseRelay<T extends DiscoveredRelay>(relays: readonly T[], abi
   return first && isUsableRelay(first, abilities) ? first : undefined
 }
 
-export { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, MAX_DEVICE_NAME_LENGTH, encodeDeviceName, parseDeviceName } from './device-name.js'
+export { DEVICE_NAME_HEADER, DEVICE_NAME_PATH, MAX_DEVICE_NAME_LENGTH, deviceNameFault, encodeDeviceName, parseDeviceName } from './device-name.js'

@@ -1,5 +1,6 @@
 /** The DNS names under which an address's host name is published (PTR), as mDNS and DNS ask for them. */
 import { isIPv4, isIPv6 } from 'node:net'
+import { deviceNameFault } from '@switchboard/lan-mdns/relay-service'
 
 /** `10.0.0.5` → `5.0.0.10.in-addr.arpa`; an IPv6 address → its 32 nibbles reversed under `ip6.arpa`. Undefined for anything else. */
 export function reverseName(address: string): string | undefined {
@@ -25,8 +26,12 @@ function ipv6Hex(address: string): string {
   return groups.map(group => group.padStart(4, '0')).join('')
 }
 
-/** How a PTR target reads as a device name: `annas-laptop.local.` → `annas-laptop`; other domains kept whole. */
+/**
+ * How a PTR target reads as a device name: `annas-laptop.local.` → `annas-laptop`; other domains kept
+ * whole. Any host on the LAN may answer a PTR question, so a name a client could not give itself
+ * (too long, control or bidi-override characters) is refused like one.
+ */
 export function deviceNameFromPtr(target: string): string | undefined {
   const name = target.replace(/\.$/, '').replace(/\.local$/i, '')
-  return name.length > 0 ? name : undefined
+  return deviceNameFault(name) === undefined ? name : undefined
 }

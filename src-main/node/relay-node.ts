@@ -241,8 +241,13 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
         const { identity, issued } = await keeper.update(names)
         // An engine stopped or TLS turned off while it was issued: nothing to present it on.
         if (relay !== this.engine || !this.current.tls) return
-        if (issued || !relay.tls) relay.setTls(identity)
+        const tlsWasOff = !relay.tls
+        if (issued || tlsWasOff) relay.setTls(identity)
         if (issued) this.emit('certificate', identity)
+        // TLS came on after start (the first certificate failed): TXT must now pin the CA, or no client uses wss://.
+        if (tlsWasOff && this.discovery) {
+          this.discovery.reconfigure(this.discoverySettings(this.current)).catch((error: Error) => this.emit('problem', { code: 'discovery-failed', message: error.message }))
+        }
       })
       .catch((error: Error) => {
         this.emit('problem', { code: 'tls-failed', message: error.message })

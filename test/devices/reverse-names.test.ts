@@ -17,3 +17,10 @@ test('a PTR target names the device by its .local label, other domains whole', (
   expect(deviceNameFromPtr('printer.office.example.')).toBe('printer.office.example')
   expect(deviceNameFromPtr('.')).toBeUndefined()
 })
+
+test('a PTR target a client could not give as its own name is refused: bidi overrides, control characters, over 63 characters', () => {
+  expect(deviceNameFromPtr('evil\u202Egpj.exe.local.')).toBeUndefined()
+  expect(deviceNameFromPtr('bell\u0007.local.')).toBeUndefined()
+  expect(deviceNameFromPtr(`${'a'.repeat(250)}.local.`)).toBeUndefined()
+  expect(deviceNameFromPtr(`${'a'.repeat(63)}.local.`)).toBe('a'.repeat(63))
+})

@@ -153,17 +153,17 @@ describe('drop-in Client', () => {
 
 describe('drop-in Client: a relay that pins its CA in TXT (tls=1, ca=...)', () => {
   /** A relay serving wss:// with a certificate from a CA of its own, announced with that CA's pin (or another). */
-  async function tlsRelayOnLoopback(name: string, pin?: (fingerprint: string) => string) {
+  async function tlsRelayOnLoopback(name: string, pin?: (fingerprint: string) => string, port = 0) {
     const folder = mkdtempSync(join(tmpdir(), 'sb-lan-client-tls-'))
     cleanups.push(() => rmSync(folder, { recursive: true, force: true }))
     const ca = await LocalCa.open(join(folder, 'ca'))
     const { identity } = await new CertificateKeeper(ca).update({ dnsNames: [`${name}.local`], ips: ['127.0.0.1'] })
-    const relay = new RelayServer({ host: '127.0.0.1', port: 0, tls: identity })
-    const { port } = await relay.listen()
+    const relay = new RelayServer({ host: '127.0.0.1', port, tls: identity })
+    const listening = await relay.listen()
     cleanups.push(() => relay.close())
     const tlsCa = (pin ?? (fingerprint => fingerprint))(ca.fingerprint).slice(0, 16)
     const txt = { proto: WIRE_PROTOCOL, version: 'test', id: `id-${name}`, path: '/', tokenRequired: false, priority: 0, startedAt: 1_000, tlsCa }
-    return { relay, announced: { name: `Switchboard on ${name}`, hostName: `${name}.local`, port, txt, addresses: ['127.0.0.1'] } }
+    return { relay, identity, announced: { name: `Switchboard on ${name}`, hostName: `${name}.local`, port: listening.port, txt, addresses: ['127.0.0.1'] } }
   }
 
   test('the client checks the CA it downloads against the pin and connects over wss:// verified against it', async () => {
@@ -194,5 +194,27 @@ describe('drop-in Client: a relay that pins its CA in TXT (tls=1, ca=...)', () =
     expect(impostor.relay.snapshot().tls.handshakes).toBe(0)
     expect(impostor.relay.snapshot().counts.peers).toBe(0)
     expect(carol.log).toEqual(['relay-change id-impostor'])
+  })
+
+  test('when the relay does not answer yet, the client keeps trying and connects once it does, on the address that served the CA', async () => {
+    const { lan, browser } = scriptedLan()
+    const first = await tlsRelayOnLoopback('restarting')
+    await first.relay.close()
+    const client = new Client({ peerId: 'dave', documentIds: ['doc'], discovery: { browser } })
+    const dave = record(client)
+    const errors: Error[] = []
+    client.on('error', error => errors.push(error as Error))
+    // 127.0.0.2 refuses (the relay listens on 127.0.0.1 only): the CA comes from the second address, so the tunnel must dial that one.
+    lan.announce({ ...first.announced, addresses: ['127.0.0.2', '127.0.0.1'] })
+    await eventually(() => errors.length > 0, 5_000, 'the refused CA download')
+    expect(errors[0]!.message).toMatch(/could not fetch the CA/)
+    const back = new RelayServer({ host: '127.0.0.1', port: first.announced.port, tls: first.identity })
+    await back.listen()
+    cleanups.push(() => back.close())
+    await eventually(() => client.open, 15_000, 'the connection once the relay is back')
+    expect(client.url).toBe(`wss://127.0.0.1:${first.announced.port}`)
+    expect(back.snapshot().tls.handshakes).toBeGreaterThanOrEqual(1)
+    expect(back.snapshot().counts.peers).toBe(1)
+    expect(dave.log).toEqual(['relay-change id-restarting', `server-connect ${client.url}`])
   })
 })

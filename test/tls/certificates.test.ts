@@ -8,7 +8,7 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import tls from 'node:tls'
 import { X509Certificate, createHash } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest'
 import { WebSocket, type ClientOptions } from 'ws'
 import { CA_CERT_PATH } from '../../shared/relay-model.js'
 import { hostLabel } from '../../src-main/discovery/advertiser.js'
@@ -144,6 +144,30 @@ test('a certificate is renewed once two thirds of its life have passed, and not 
   expect(renewed.identity.ca.fingerprint).toBe(node.relay!.snapshot().tls.ca!.fingerprint)
   // New names need a new certificate whatever its age.
   expect((await keeper.update({ ...names, ips: ['127.0.0.1', '10.9.8.7'] }, new Date(start.getTime() + 21 * DAY_MS))).issued).toBe(true)
+})
+
+test('when the first certificate fails and a later check issues one, discovery is told, so TXT pins the CA', async () => {
+  // A passing failure of the real issuer (the one part this test cannot make fail on cue), at both
+  // of the start's attempts (before listening, and once the addresses are known).
+  const failure = new Error('no entropy yet')
+  const issue = vi.spyOn(LocalCa.prototype, 'issue').mockRejectedValueOnce(failure).mockRejectedValueOnce(failure)
+  try {
+    const discovery = new RecordingDiscovery()
+    const node = new RelayNode(nodeOptions({ host: undefined }), { dashboardFiles: new Map(), startDiscovery: discovery.start, tls: { caDirectory: join(dir, 'late', 'ca'), checkMs: 50 } })
+    nodes.push(node)
+    const problems: string[] = []
+    node.on('problem', problem => problems.push(problem.code))
+    const issued = once(node, 'certificate')
+    await node.start()
+    expect(problems).toEqual(['tls-failed', 'tls-failed'])
+    expect(discovery.started[0]!.settings.caFingerprint).toBeUndefined()
+    const [identity] = (await issued) as [{ ca: { fingerprint: string } }]
+    expect(node.relay!.snapshot().tls.ca!.fingerprint).toBe(identity.ca.fingerprint)
+    expect(discovery.reconfigured).toHaveLength(1)
+    expect(discovery.reconfigured[0]).toMatchObject({ advertise: true, caFingerprint: identity.ca.fingerprint })
+  } finally {
+    issue.mockRestore()
+  }
 })
 
 test('--no-tls (tls: false) serves no CA, and turning TLS on and off applies without a restart', async () => {

@@ -1,23 +1,10 @@
 /** A DesktopBridge the tests script: what the app's preload would expose, without Electron. */
 import { act } from '@testing-library/react'
 import type { AppShellState, DesktopBridge, DesktopSettings, RelayStatus, SettingsPatch } from '../../../shared/ipc-schema.js'
+import { DEFAULT_SETTINGS } from '../../../src-main/desktop/settings/settings-schema.js'
 
-export const STORED: DesktopSettings = {
-  port: 8080,
-  listenAddress: '',
-  advertise: true,
-  advertiseInterfaces: [],
-  relayName: '',
-  priority: 0,
-  adminToken: '',
-  accessToken: '',
-  allowPublic: false,
-  tls: true,
-  limits: { maxPeers: 500 },
-  history: true,
-  startAtLogin: false,
-  closeWithoutTray: 'minimize',
-}
+/** What the app's settings file holds in these tests: the defaults, with one limit set. */
+export const STORED: DesktopSettings = { ...DEFAULT_SETTINGS, limits: { maxPeers: 500 } }
 
 export class ScriptedDesktop implements DesktopBridge {
   settings = STORED

@@ -254,13 +254,18 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
       })
   }
 
+  /** Where the relay keeps what outlives it (instance ids, the CA, the history), unless a hook names a folder. */
+  private get stateDir(): string {
+    return this.hooks.discovery?.stateDir ?? stateDirectory()
+  }
+
   /** TLS on or off as the options say, on the running engine. */
   private async applyTls(relay: RelayServer): Promise<void> {
     clearInterval(this.certificateTimer)
     if (!this.current.tls) return relay.setTls(undefined)
     const tlsHooks = this.hooks.tls ?? {}
     if (!this.certificates) {
-      const opening = LocalCa.open(tlsHooks.caDirectory ?? join(this.hooks.discovery?.stateDir ?? stateDirectory(), 'ca')).then(ca => new CertificateKeeper(ca, tlsHooks.leafLifetimeMs))
+      const opening = LocalCa.open(tlsHooks.caDirectory ?? join(this.stateDir, 'ca')).then(ca => new CertificateKeeper(ca, tlsHooks.leafLifetimeMs))
       // Tried again at the next start or change of options.
       opening.catch(() => this.certificates === opening && (this.certificates = undefined))
       this.certificates = opening
@@ -284,7 +289,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
   private openHistory(): HistoryStore | undefined {
     if (!this.current.history) return undefined
     const place = {
-      dir: this.hooks.history?.dir ?? join(this.hooks.discovery?.stateDir ?? stateDirectory(), 'history'),
+      dir: this.hooks.history?.dir ?? join(this.stateDir, 'history'),
       name: `${this.hooks.discovery?.frontEnd ?? 'relay'}-${this.current.port}`,
       writeDelayMs: this.hooks.history?.writeDelayMs,
     }

@@ -1,8 +1,9 @@
 import type { RelaySocket } from './relay-socket.js'
 
 /**
- * What queuing one message costs beyond its payload (buffer views, write requests). Limits count
- * it, so a flood of empty or tiny messages is bounded like a flood of big ones.
+ * What holding one message (a view that keeps its whole read buffer alive) or queuing one write
+ * (the stream's request objects) costs beyond its bytes. Limits count it, so a flood of empty or
+ * tiny messages is bounded like a flood of big ones.
  */
 export const MESSAGE_OVERHEAD_BYTES = 256
 
@@ -38,9 +39,9 @@ export class PipeSide {
   /** Messages its partner cannot take yet, in order. */
   held: HeldMessage[] = []
   heldBytes = 0
-  /** Messages handed to the partner's socket but not yet written to the kernel. */
+  /** Writes toward the partner's socket (a batch of messages, or one large message) not yet handed to the kernel. */
   inFlight = 0
-  /** The write callback for every message this side sends; one closure per side, not per message. */
+  /** The write callback for everything this side sends; one closure per side, not per write. */
   readonly onWritten: () => void
 
   constructor(

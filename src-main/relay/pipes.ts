@@ -1,22 +1,13 @@
-import type { Socket } from 'node:net'
 import { closeReason } from '../../shared/close-codes.js'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { PipeView } from '../../shared/relay-model.js'
 import type { RelayActivity } from './activity.js'
+import { COPY_BELOW_BYTES, writeLargeFrame } from './data-frames.js'
 import { MESSAGE_OVERHEAD_BYTES, Pipe, type PipeSide } from './pipe-state.js'
 import type { RelaySocket } from './relay-socket.js'
 
-/** Frames at least this big gain nothing from batching, so they are written at once. */
-const CORK_BELOW_BYTES = 16 * 1024
-
-const BINARY = { binary: true } as const
-const TEXT = { binary: false } as const
-
 /** How long after an ignored introduction the pipe's close still triggers a new one. */
 const REINTRODUCE_WINDOW_MS = 5_000
-
-/** The TCP socket under a ws socket; ws keeps it in a private field. */
-const tcpOf = (socket: RelaySocket) => (socket as unknown as { _socket: Socket })._socket
 
 /** Keys are JSON arrays, so no id can contain a separator that makes two pipes collide. */
 export const pipeKey = (from: string, to: string, documentId: string) => JSON.stringify([from, to, documentId])
@@ -44,11 +35,9 @@ export class PipeRegistry {
   private closedMessages = 0
   private closedBytes = 0
   private lastSampleAt = Date.now()
-  /** Receivers corked in this event-loop turn; see `send`. */
-  private corked: Socket[] = []
-  /** Counts event-loop turns that carried pipe traffic; a receiver remembers the last it was written to in. */
-  private turn = 1
-  private turnEndScheduled = false
+  /** Receivers with batched messages, written once the read that carried them is handled; see `send`. */
+  private batched: RelaySocket[] = []
+  private batchWriteScheduled = false
 
   constructor(
     private readonly limits: RelayLimits,
@@ -96,45 +85,42 @@ export class PipeRegistry {
     if (this.queuedFor(from, receiver) >= this.limits.pipeHighWaterMark) this.throttle(from)
   }
 
-  /** Bytes waiting to go out to `receiver` from `from`, counting per-message overhead. */
+  /** Bytes waiting to go out to `receiver` from `from`, counting per-write overhead. */
   private queuedFor(from: PipeSide, receiver: RelaySocket): number {
-    return receiver.bufferedAmount + from.inFlight * MESSAGE_OVERHEAD_BYTES
+    return receiver.bufferedAmount + receiver.batch.frameBytes + from.inFlight * MESSAGE_OVERHEAD_BYTES
   }
 
   /**
-   * The first frame for a receiver in an event-loop turn is written at once, so a lone message
-   * waits for nothing (the rest of the turn's I/O can take milliseconds in a connection burst).
-   * Further small frames for it in the same turn go out in a single write: its TCP socket is
-   * corked on the second and uncorked once the turn's I/O is done, so a busy pipe costs one syscall
-   * per batch instead of one per message.
+   * Small messages for a receiver are batched and written together once the I/O callback that
+   * read them has returned (process.nextTick): one read of a busy sender carries many frames, and
+   * they cost one write instead of one each. Not at the end of the event-loop turn: in a connection
+   * burst the rest of the turn's I/O takes tens of milliseconds, and every message held until then
+   * would wait for all of it. A large message is written at once, after whatever is batched before it.
    */
   private send(from: PipeSide, receiver: RelaySocket, data: Buffer, isBinary: boolean): void {
-    if (receiver.writtenInTurn !== this.turn) {
-      receiver.writtenInTurn = this.turn
-      this.endTurnSoon()
-    } else if (data.length < CORK_BELOW_BYTES) {
-      const tcp = tcpOf(receiver)
-      if (tcp.writableCorked === 0) {
-        tcp.cork()
-        this.corked.push(tcp)
+    const batch = receiver.batch
+    if (data.length >= COPY_BELOW_BYTES) {
+      if (batch.size > 0) receiver.writeBatch()
+      if (receiver.readyState !== receiver.OPEN) return
+      from.inFlight++
+      writeLargeFrame(receiver.tcp, data, isBinary, from.onWritten)
+      return
+    }
+    if (batch.size === 0) {
+      this.batched.push(receiver)
+      if (!this.batchWriteScheduled) {
+        this.batchWriteScheduled = true
+        process.nextTick(this.writeBatches)
       }
     }
-    from.inFlight++
-    receiver.send(data, isBinary ? BINARY : TEXT, from.onWritten)
+    batch.add(data, isBinary)
   }
 
-  private endTurnSoon(): void {
-    if (this.turnEndScheduled) return
-    this.turnEndScheduled = true
-    setImmediate(this.endTurn)
-  }
-
-  private readonly endTurn = (): void => {
-    this.turnEndScheduled = false
-    this.turn++
-    const corked = this.corked
-    this.corked = []
-    for (const tcp of corked) tcp.uncork()
+  private readonly writeBatches = (): void => {
+    this.batchWriteScheduled = false
+    const batched = this.batched
+    this.batched = []
+    for (const receiver of batched) receiver.writeBatch()
   }
 
   /** Every socket's close lands here; a pipe socket's other side is closed to match. */
@@ -332,9 +318,10 @@ export class PipeRegistry {
   }
 
   /**
-   * Each message written to the kernel (or failed with its socket) lands here. A throttled sender
-   * resumes once its receiver's queue is down to half the high-water mark; counting writes rather
-   * than waiting for 'drain' also covers queues that are long in messages but short in bytes.
+   * Each write (a batch of messages or one large message) handed to the kernel, or failed with its
+   * socket, lands here. A throttled sender resumes once its receiver's queue is down to half the
+   * high-water mark; counting writes rather than waiting for 'drain' also covers queues that are
+   * long in writes but short in bytes.
    */
   private readonly written = (from: PipeSide): void => {
     from.inFlight--

@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net'
 import { WebSocket } from 'ws'
 import { CLOSE, closeReason, type CloseKind } from '../../shared/close-codes.js'
+import { FrameBatch } from './data-frames.js'
 import type { Peer } from './peers.js'
 import type { PipeSide } from './pipe-state.js'
 
@@ -17,12 +19,29 @@ export class RelaySocket extends WebSocket {
   maxMessageBytes = 0
   peer: Peer | undefined = undefined
   pipeSide: PipeSide | undefined = undefined
-  /** The pipe registry's turn this socket was last written to in (see PipeRegistry.send). */
-  writtenInTurn = 0
+  /** Small relayed messages for this socket, written together once the read that carried them is handled (see PipeRegistry.send). */
+  readonly batch = new FrameBatch()
   /** Why the relay closed this socket, if it did; reported in the close event. */
   closedAs: CloseKind | undefined = undefined
   /** Set when ws closed this socket for a protocol error before anything else closed it. */
   protocolFailure: { kind: CloseKind; reason: string } | undefined = undefined
+
+  /** The TCP (or TLS) socket under this one; ws keeps it in a private field. */
+  get tcp(): Socket {
+    return (this as unknown as { _socket: Socket })._socket
+  }
+
+  /** Writes the batched messages, if any; a socket on its way out gets nothing more. */
+  writeBatch(): void {
+    const batch = this.batch
+    if (batch.size === 0) return
+    const tcp = this.tcp
+    if (this.readyState !== WebSocket.OPEN || tcp.destroyed) return batch.clear()
+    // Only a pipe socket's partner sends to it.
+    const from = this.pipeSide!.partner
+    from.inFlight++
+    batch.writeTo(tcp, from.onWritten)
+  }
 
   /** Closes with the code and reason of one refusal kind. */
   refuse(kind: CloseKind, detail?: string): void {
@@ -46,6 +65,8 @@ export class RelaySocket extends WebSocket {
         this.closedAs ??= kind
       }
     }
+    // What was relayed before the close must reach the peer before the close frame.
+    this.writeBatch()
     super.close(code, reason)
   }
 }

@@ -1,15 +1,44 @@
 import { once } from 'node:events'
 import { pack, unpack } from 'msgpackr'
+import { afterEach } from 'vitest'
 import { WebSocket, type ClientOptions, type RawData } from 'ws'
 import type { RelayLimits } from '../../shared/limits.js'
 import type { RelayEvent } from '../../shared/relay-model.js'
 import { RelayServer } from '../../src-main/relay/relay-server.js'
 
-/** A relay on a free loopback port; stop it with `relay.close()` (see `useRelay`). */
+/** A relay on a free loopback port; stop it with `relay.close()` (or let `useRelay` do it). */
 export async function startRelay(limits: Partial<RelayLimits> = {}): Promise<{ relay: RelayServer; url: string; port: number }> {
   const relay = new RelayServer({ host: '127.0.0.1', port: 0, limits })
   const { url, port } = await relay.listen()
   return { relay, url, port }
+}
+
+/**
+ * For a test file whose tests each start a relay and open raw peers: `start` and `track` them, and
+ * after each test the peers are terminated and the relay closed.
+ */
+export function useRelay(): {
+  start(limits?: Partial<RelayLimits>): Promise<{ relay: RelayServer; url: string; port: number }>
+  track<T extends RawPeer>(peer: T): T
+} {
+  let relay: RelayServer | undefined
+  const peers: RawPeer[] = []
+  afterEach(async () => {
+    for (const peer of peers.splice(0)) peer.socket.terminate()
+    await relay?.close()
+    relay = undefined
+  })
+  return {
+    start: async limits => {
+      const started = await startRelay(limits)
+      relay = started.relay
+      return started
+    },
+    track: peer => {
+      peers.push(peer)
+      return peer
+    },
+  }
 }
 
 export interface Received {

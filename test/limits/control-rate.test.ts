@@ -1,24 +1,16 @@
-import { afterEach, describe, expect, test } from 'vitest'
-import { RawPeer, eventually, openPeer, startRelay } from '../helpers/relay.js'
-import type { RelayServer } from '../../src-main/relay/relay-server.js'
+import { describe, expect, test } from 'vitest'
+import { RawPeer, eventually, openPeer, useRelay } from '../helpers/relay.js'
 
-let relay: RelayServer | undefined
-const peers: RawPeer[] = []
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.socket.terminate()
-  await relay?.close()
-  relay = undefined
-})
+const relays = useRelay()
 
 describe('controlMessagesPerSecond', () => {
   test('a peer that keeps re-joining is closed with 4429 and kept out; the peers it shares documents with are untouched', async () => {
-    const started = await startRelay({ controlMessagesPerSecond: 20, maxDocumentsPerPeer: 10 })
-    relay = started.relay
-    const bystander = await openPeer(started.url, '/introduction/bystander')
-    peers.push(bystander)
+    const { relay, url } = await relays.start({ controlMessagesPerSecond: 20, maxDocumentsPerPeer: 10 })
+    const bystander = await openPeer(url, '/introduction/bystander')
+    relays.track(bystander)
     bystander.sendControl({ type: 'Join', documentIds: ['doc'] })
-    const flooder = await openPeer(started.url, '/introduction/flooder')
-    peers.push(flooder)
+    const flooder = await openPeer(url, '/introduction/flooder')
+    relays.track(flooder)
     // The burst allowance is maxDocumentsPerPeer + rate = 30 messages; 200 re-joins exceed it.
     for (let i = 0; i < 200; i++) flooder.sendControl({ type: 'Join', documentIds: ['doc'] })
     await flooder.closed
@@ -28,22 +20,21 @@ describe('controlMessagesPerSecond', () => {
     expect(bystander.controlMessages().length).toBeLessThanOrEqual(30)
     expect(bystander.closeCode).toBeUndefined()
 
-    const retry = new RawPeer(started.url + '/introduction/flooder')
-    peers.push(retry)
+    const retry = new RawPeer(url + '/introduction/flooder')
+    relays.track(retry)
     await retry.closed
     expect(retry.refusedStatus).toBe(429)
     expect(retry.refusedBody).toMatch(/^4430 retry later/)
 
-    await eventually(() => relay!.snapshot().totals.refusalsByKind.limitReached === 1, 2_000, 'the refusal to be counted')
+    await eventually(() => relay.snapshot().totals.refusalsByKind.limitReached === 1, 2_000, 'the refusal to be counted')
   })
 
   test('a client joining its maximum number of documents at once is not limited', async () => {
-    const started = await startRelay({ controlMessagesPerSecond: 5, maxDocumentsPerPeer: 300 })
-    relay = started.relay
-    const peer = await openPeer(started.url, '/introduction/busy')
-    peers.push(peer)
+    const { relay, url } = await relays.start({ controlMessagesPerSecond: 5, maxDocumentsPerPeer: 300 })
+    const peer = await openPeer(url, '/introduction/busy')
+    relays.track(peer)
     for (let i = 0; i < 300; i++) peer.sendControl({ type: 'Join', documentIds: [`doc-${i}`] })
-    await eventually(() => relay!.snapshot().counts.documents === 300, 5_000, 'all 300 documents joined')
+    await eventually(() => relay.snapshot().counts.documents === 300, 5_000, 'all 300 documents joined')
     expect(peer.closeCode).toBeUndefined()
   })
 })

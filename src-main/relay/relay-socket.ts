@@ -17,8 +17,8 @@ export class RelaySocket extends WebSocket {
   maxMessageBytes = 0
   peer: Peer | undefined = undefined
   pipeSide: PipeSide | undefined = undefined
-  /** The pipe registry's turn this socket was last written to in (see PipeRegistry.send). */
-  writtenInTurn = 0
+  /** The pipe registry's batch this socket was last written to in (see PipeRegistry.send). */
+  writtenInBatch = 0
   /** Why the relay closed this socket, if it did; reported in the close event. */
   closedAs: CloseKind | undefined = undefined
   /** Set when ws closed this socket for a protocol error before anything else closed it. */

@@ -1,8 +1,6 @@
 import { CLOSE, type CloseKind } from '../../shared/close-codes.js'
 import type { RelayEvent, RelayTotals } from '../../shared/relay-model.js'
-import { EventLog } from './event-log.js'
-
-type NewEvent = Omit<RelayEvent, 'seq' | 'at'>
+import { EventLog, type NewEvent } from './event-log.js'
 
 /**
  * Counters and the recent-event log. Per-message counters live on the pipes themselves, so the hot
@@ -33,7 +31,7 @@ export class RelayActivity {
 
   record(event: NewEvent): void {
     const deviceName = this.deviceNameOf(event)
-    this.onEvent(this.log.add(deviceName === undefined ? event : { ...event, deviceName }))
+    this.onEvent(this.log.add(event, deviceName))
   }
 
   /** A malformed control message the relay shrugged off; the socket stays open (MALFORMED_TOLERANCE). */

@@ -42,6 +42,12 @@ const HANDSHAKE_FAILURE_ALERT = Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02,
  * use); it is dropped after as long as the HTTP server gives a request's headers.
  */
 const SILENT_CONNECTION_MS = 60_000
+/**
+ * Silent connections are looked for this often, by one timer for all of them: a timer per
+ * connection cost about a tenth of the relay's CPU per socket in a connection burst. So one is
+ * dropped between SILENT_CONNECTION_MS and this much later.
+ */
+const SILENT_SWEEP_MS = 10_000
 /** A refused TLS client gets this long to read the alert before its socket is destroyed. */
 const REFUSED_LINGER_MS = 1_000
 
@@ -54,8 +60,9 @@ export interface TlsOrPlainOptions {
 export class TlsOrPlainListener {
   readonly server: net.Server
   private identity: { tls: TlsIdentity; context: tls.SecureContext } | undefined
-  /** Connections not yet handed to the HTTP server: destroyed when the relay closes. */
-  private readonly pending = new Set<net.Socket>()
+  /** Connections not yet handed to the HTTP server, with when they came: destroyed when the relay closes. */
+  private readonly pending = new Map<net.Socket, number>()
+  private sweepTimer: NodeJS.Timeout | undefined
   private completed = 0
 
   constructor(
@@ -94,22 +101,32 @@ export class TlsOrPlainListener {
     })
     // The HTTP server never listens itself; this starts its checks of slow headers and requests.
     this.http.emit('listening')
+    this.sweepTimer = setInterval(() => this.dropSilent(), SILENT_SWEEP_MS).unref()
     return (server.address() as net.AddressInfo).port
   }
 
   /** Stops accepting and drops connections that never reached HTTP; resolves once the port is free. */
   close(): Promise<void> {
     const stopped = new Promise<void>(resolve => this.server.close(() => resolve()))
-    for (const socket of this.pending) socket.destroy()
+    clearInterval(this.sweepTimer)
+    for (const socket of this.pending.keys()) socket.destroy()
     // Stops the HTTP server's timers; it reports "not running", which is true and harmless.
     this.http.close(() => {})
     return stopped
   }
 
+  /** Drops connections that have sent nothing (or not finished a refusal or handshake) for too long. */
+  private dropSilent(now = Date.now()): void {
+    for (const [socket, acceptedAt] of this.pending) {
+      if (now - acceptedAt >= SILENT_CONNECTION_MS) socket.destroy()
+    }
+  }
+
   private accept(socket: net.Socket): void {
-    this.pending.add(socket)
+    this.pending.set(socket, Date.now())
     const address = normalizeAddress(socket.remoteAddress)
-    let timer = setTimeout(() => socket.destroy(), SILENT_CONNECTION_MS).unref()
+    // A refused client's linger or a handshake's deadline; silence before the first byte is dropSilent's.
+    let timer: NodeJS.Timeout | undefined
     const settled = () => {
       clearTimeout(timer)
       this.pending.delete(socket)
@@ -121,7 +138,6 @@ export class TlsOrPlainListener {
     socket.once('data', (chunk: Buffer) => {
       socket.pause()
       socket.unshift(chunk)
-      clearTimeout(timer)
       if (chunk[0] !== TLS_HANDSHAKE_RECORD) {
         settled()
         socket.off('error', onError)

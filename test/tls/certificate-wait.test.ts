@@ -36,10 +36,10 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** The relay's one-port listener in front of an HTTP server that answers "ok", with TLS coming. */
-async function listenWithTlsComing(): Promise<{ listener: TlsOrPlainListener; port: number; refusals: TlsRefusal[]; firstBytes: () => Promise<void> }> {
+async function listenWithTlsComing(handshakeTimeoutMs = 10_000): Promise<{ listener: TlsOrPlainListener; port: number; refusals: TlsRefusal[]; firstBytes: () => Promise<void> }> {
   const server = http.createServer((_req, res) => res.end('ok'))
   const refusals: TlsRefusal[] = []
-  const listener = new TlsOrPlainListener(server, { handshakeTimeoutMs: () => 10_000, refused: refusal => refusals.push(refusal) })
+  const listener = new TlsOrPlainListener(server, { handshakeTimeoutMs: () => handshakeTimeoutMs, refused: refusal => refusals.push(refusal) })
   listeners.push(listener)
   listener.expectIdentity()
   const port = await listener.listen(0, '127.0.0.1')
@@ -78,6 +78,16 @@ describe('TLS while the certificate is being made', () => {
     expect(((await once(later, 'error')) as [NodeJS.ErrnoException])[0].code).toBe('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')
     const refusal = { kind: 'tlsOff', address: '127.0.0.1', detail: 'TLS is off on this relay; use ws:// or http:// (its certificate could not be made: the CA folder cannot be written)' }
     expect(refusals).toEqual([refusal, refusal])
+  })
+
+  test('a TLS client is not held longer than the handshake timeout while no certificate comes', async () => {
+    const { port, refusals, firstBytes } = await listenWithTlsComing(300)
+    const hello = firstBytes()
+    const socket = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: caPem })
+    const dropped = once(socket, 'error') as Promise<[NodeJS.ErrnoException]>
+    await hello
+    expect((await dropped)[0].code).toBe('ECONNRESET')
+    expect(refusals).toEqual([{ kind: 'tlsHandshake', address: '127.0.0.1', detail: 'no TLS handshake within 300 ms: the certificate was not ready' }])
   })
 
   test('the relay whose CA cannot be made says so, and refuses TLS clients with the reason, logged and counted', async () => {

@@ -4,7 +4,7 @@
  * records registered with it. bonjour-service keeps both behind private fields and types the socket
  * as `any`; this file is the one place that reaches in (the version is pinned), with the types below.
  */
-import { Bonjour } from 'bonjour-service'
+import type { Bonjour } from 'bonjour-service'
 
 export type RecordType = 'PTR' | 'SRV' | 'TXT' | 'A' | 'AAAA' | 'ANY'
 
@@ -77,12 +77,12 @@ export class MdnsEndpoint {
   private readonly bonjour: Bonjour
   private closed: Promise<void> | undefined
 
-  private constructor(options: MdnsEndpointOptions) {
+  private constructor(options: MdnsEndpointOptions, BonjourClass: typeof Bonjour) {
     const problem = (error: Error) => options.onProblem?.(error)
     // The socket must listen on 0.0.0.0: bound to the interface's unicast address it would never
     // see multicast. The callback takes the responder's send errors, which bonjour would throw.
     const config = options.interface ? { interface: options.interface, bind: '0.0.0.0' } : {}
-    this.bonjour = new Bonjour(config as object, problem)
+    this.bonjour = new BonjourClass(config as object, problem)
     const server = (this.bonjour as unknown as { server: MdnsResponder & { mdns: MdnsSocket } }).server
     this.socket = server.mdns
     this.responder = server
@@ -90,8 +90,10 @@ export class MdnsEndpoint {
   }
 
   /** Opens the socket; rejects with a message for the user when port 5353 cannot be had. */
-  static open(options: MdnsEndpointOptions = {}): Promise<MdnsEndpoint> {
-    const endpoint = new MdnsEndpoint(options)
+  static async open(options: MdnsEndpointOptions = {}): Promise<MdnsEndpoint> {
+    // Loaded at the first endpoint, not with the relay: a relay that does not advertise never needs it.
+    const { Bonjour: BonjourClass } = await import('bonjour-service')
+    const endpoint = new MdnsEndpoint(options, BonjourClass)
     return new Promise((resolve, reject) => {
       const fail = (error: NodeJS.ErrnoException) => {
         clearTimeout(timer)

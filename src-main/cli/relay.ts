@@ -54,6 +54,19 @@ async function main(): Promise<number> {
   })
   let printed = false
   node.on('advertising', view => (printed ? logAdvertising(view) : advertising.push(view)))
+  // The moment it listens, before the certificate is made: ws:// works from then on, and is logged.
+  node.once('listening', address => {
+    printListening(address, options)
+    if (quiet) return
+    node.relay!.on(
+      'event',
+      eventLogger({
+        verbose: options.verbosity === 'verbose',
+        line: text => console.log(text),
+        skipped: count => console.log(`(${count} more events not printed)`),
+      }),
+    )
+  })
   let address: ListeningAddress
   try {
     address = await node.start()
@@ -67,25 +80,18 @@ async function main(): Promise<number> {
   for (const view of advertising.splice(0)) logAdvertising(view)
   // Later certificates only: the first one's names are the URLs printed above.
   node.on('certificate', identity => quiet || console.log(`  TLS: new certificate for ${identity.names.join(', ')}`))
-  if (!quiet) {
-    node.relay!.on(
-      'event',
-      eventLogger({
-        verbose: options.verbosity === 'verbose',
-        line: text => console.log(text),
-        skipped: count => console.log(`(${count} more events not printed)`),
-      }),
-    )
-  }
-
   await stopped
   console.log('relay stopped')
   return 0
 }
 
-function printAddresses(address: ListeningAddress, options: RelayCliOptions, tls: TlsIdentity | undefined): void {
+function printListening(address: ListeningAddress, options: RelayCliOptions): void {
   const scope = isWildcardHost(options.host) ? ' (all interfaces)' : ''
   console.log(`Switchboard relay ${VERSION} listening on ${address.url}${scope}`)
+}
+
+/** The rest of the address block, once the certificate is made (or failed): its URLs depend on it. */
+function printAddresses(address: ListeningAddress, options: RelayCliOptions, tls: TlsIdentity | undefined): void {
   if (tls) console.log(`  with TLS: ${secureUrl(address.url)} (same port; CA SHA-256 ${colonHex(tls.ca.fingerprint)})`)
   for (const url of lanUrls(address)) console.log(`  on the LAN: ${url}${tls ? ` and ${secureUrl(url)}` : ''}`)
   if (tls) console.log(`  CA certificate for devices to trust: ${[...lanUrls(address), address.url][0]!.replace(/^ws/, 'http')}${CA_CERT_PATH}`)

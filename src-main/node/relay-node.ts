@@ -68,6 +68,11 @@ const CERTIFICATE_CHECK_MS = 2_000
 export interface RelayNodeEvents {
   /** A new engine took over (each start makes one); monitoring and logs follow it. */
   engine: [RelayServer]
+  /**
+   * The engine listens: ws:// and http:// are served from now on. Before `start` resolves, which
+   * waits for the first certificate (TLS clients wait for it too).
+   */
+  listening: [ListeningAddress]
   advertising: [AdvertisingView]
   problem: [NodeProblem]
   /** A new server certificate is presented from now on (new names or addresses, or a renewal). */
@@ -136,8 +141,9 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
   }
 
   /**
-   * Starts a new engine with the current options; resolves once it listens (and discovery has
-   * started). Rejects with a ListenFailure when it cannot listen, or an Error on options it refuses.
+   * Starts a new engine with the current options; resolves once it listens, discovery has started
+   * and its first certificate is made (or failed); `listening` tells of the port sooner. Rejects
+   * with a ListenFailure when it cannot listen, or an Error on options it refuses.
    */
   start(): Promise<ListeningAddress> {
     return this.enqueue(() => this.startNow())
@@ -205,20 +211,21 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     this.engine = relay
     this.dashboardExtension = dashboard
     this.emit('engine', relay)
-    // Before it listens, so the first TLS client finds a certificate.
-    await this.applyTls(relay)
+    // The certificate is made once it listens (its addresses are known for sure only then), not
+    // before: a start does not wait on the CA, and TLS clients that come meanwhile wait for it.
+    if (options.tls) relay.expectTls()
     let address: ListeningAddress
     try {
       address = await relay.listen()
     } catch (error) {
-      // The certificate check applyTls started must not outlive an engine that never listened.
-      clearInterval(this.certificateTimer)
       await relay.close()
       throw ListenFailure.from(error as NodeJS.ErrnoException, host, port)
     }
-    // The addresses are known for sure only now that it listens.
-    await this.refreshCertificate()
+    this.emit('listening', address)
     this.startDiscovery(relay)
+    // Discovery is told the CA to pin once the certificate is in: well within its probing, so the
+    // first announcement carries the pin (or, on a slow machine, the next one).
+    await this.applyTls(relay)
     return address
   }
 
@@ -250,6 +257,8 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
         }
       })
       .catch((error: Error) => {
+        // TLS clients waiting for a first certificate are told why there is none.
+        if (relay === this.engine) relay.tlsUnavailable(error.message)
         this.emit('problem', { code: 'tls-failed', message: error.message })
       })
   }
@@ -263,6 +272,8 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
   private async applyTls(relay: RelayServer): Promise<void> {
     clearInterval(this.certificateTimer)
     if (!this.current.tls) return relay.setTls(undefined)
+    // TLS turned on live: clients wait for the certificate as at a start.
+    relay.expectTls()
     const tlsHooks = this.hooks.tls ?? {}
     if (!this.certificates) {
       const opening = LocalCa.open(tlsHooks.caDirectory ?? join(this.stateDir, 'ca')).then(ca => new CertificateKeeper(ca, tlsHooks.leafLifetimeMs))

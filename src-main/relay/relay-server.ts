@@ -161,11 +161,9 @@ export class RelayServer extends EventEmitter<RelayServerEvents> {
     this.httpServer = http.createServer((req, res) => {
       const address = normalizeAddress(req.socket.remoteAddress)
       if (!this.allowPublic && !isLanAddress(address)) return this.refuseRequest(res, address)
-      // Before the extensions: the dashboard's files live under the same /_switchboard/ prefix.
-      if (this.serveCaCertificate(req, res)) return
-      if ((req.url ?? '').split('?')[0] === DEVICE_NAME_PATH) return this.nameDevice(req, res, address)
-      for (const extension of this.extensions) if (extension.handleRequest?.(req, res)) return
-      serveHttp(req, res, () => this.health(), this.listener.tls !== undefined)
+      // While the first certificate is being made, a CA download waits for it rather than finding none.
+      if ((req.url ?? '').split('?')[0] === CA_CERT_PATH) return void this.listener.settled().then(() => this.route(req, res, address))
+      this.route(req, res, address)
     })
     this.httpServer.on('upgrade', (req, socket, head) => {
       // An error on a socket that never became a WebSocket has nobody to tell; it is just dropped.
@@ -182,6 +180,14 @@ export class RelayServer extends EventEmitter<RelayServerEvents> {
       refused: refusal => this.onTlsRefusal(refusal),
     })
     this.listener.setIdentity(options.tls)
+  }
+
+  private route(req: IncomingMessage, res: http.ServerResponse, address: string): void {
+    // Before the extensions: the dashboard's files live under the same /_switchboard/ prefix.
+    if (this.serveCaCertificate(req, res)) return
+    if ((req.url ?? '').split('?')[0] === DEVICE_NAME_PATH) return this.nameDevice(req, res, address)
+    for (const extension of this.extensions) if (extension.handleRequest?.(req, res)) return
+    serveHttp(req, res, () => this.health(), this.listener.tls !== undefined)
   }
 
   /** Resolves once listening; rejects with the listen error (EADDRINUSE for a busy port). */
@@ -263,6 +269,19 @@ export class RelayServer extends EventEmitter<RelayServerEvents> {
    */
   setTls(identity: TlsIdentity | undefined): void {
     this.listener.setIdentity(identity)
+  }
+
+  /**
+   * TLS is on but its first certificate is still being made: TLS connections (and CA downloads)
+   * wait for setTls, or for tlsUnavailable; plain ones are served at once.
+   */
+  expectTls(): void {
+    this.listener.expectIdentity()
+  }
+
+  /** The certificate could not be made: TLS clients are refused with `reason` (a certificate already presented stays). */
+  tlsUnavailable(reason: string): void {
+    this.listener.unavailable(reason)
   }
 
   get tls(): TlsIdentity | undefined {

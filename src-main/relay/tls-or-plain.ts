@@ -57,9 +57,29 @@ export interface TlsOrPlainOptions {
   refused: (refusal: TlsRefusal) => void
 }
 
+/** Why a TLS client is refused while TLS is off and nothing more specific is known. */
+const TLS_OFF_DETAIL = 'TLS is off on this relay; use ws:// or http://'
+
+/**
+ * TLS is on (with the certificate presented now), off (with the words a refused client gets), or
+ * coming: on, but its certificate is still being made (the relay listens first, so a start does not
+ * wait on the CA), and TLS connections wait for it.
+ */
+type TlsState =
+  | { kind: 'on'; tls: TlsIdentity; context: tls.SecureContext }
+  | { kind: 'off'; detail: string }
+  | { kind: 'coming'; waiting: Set<(state: SettledTls) => void>; settled: Promise<void>; settle: () => void }
+type SettledTls = Exclude<TlsState, { kind: 'coming' }>
+
+/** The handshake timeout read when the connection's first byte came, and when it runs out. */
+interface HandshakeLimit {
+  timeoutMs: number
+  deadline: number
+}
+
 export class TlsOrPlainListener {
   readonly server: net.Server
-  private identity: { tls: TlsIdentity; context: tls.SecureContext } | undefined
+  private state: TlsState = { kind: 'off', detail: TLS_OFF_DETAIL }
   /** Connections not yet handed to the HTTP server, with when they came: destroyed when the relay closes. */
   private readonly pending = new Map<net.Socket, number>()
   private sweepTimer: NodeJS.Timeout | undefined
@@ -74,7 +94,12 @@ export class TlsOrPlainListener {
   }
 
   get tls(): TlsIdentity | undefined {
-    return this.identity?.tls
+    return this.state.kind === 'on' ? this.state.tls : undefined
+  }
+
+  /** Resolves once TLS is on or off, not coming: at once unless a certificate is being made. */
+  settled(): Promise<void> {
+    return this.state.kind === 'coming' ? this.state.settled : Promise.resolve()
   }
 
   /** TLS handshakes completed since the relay started. */
@@ -87,7 +112,33 @@ export class TlsOrPlainListener {
    * open keep theirs, so nothing connected notices a renewal.
    */
   setIdentity(identity: TlsIdentity | undefined): void {
-    this.identity = identity && { tls: identity, context: tls.createSecureContext({ key: identity.key, cert: identity.cert }) }
+    this.settle(identity ? { kind: 'on', tls: identity, context: tls.createSecureContext({ key: identity.key, cert: identity.cert }) } : { kind: 'off', detail: TLS_OFF_DETAIL })
+  }
+
+  /** TLS is on but its first certificate is still being made: TLS connections wait for setIdentity or `unavailable`. */
+  expectIdentity(): void {
+    if (this.state.kind !== 'off') return
+    let settle!: () => void
+    const settled = new Promise<void>(resolve => (settle = resolve))
+    this.state = { kind: 'coming', waiting: new Set(), settled, settle }
+  }
+
+  /**
+   * The certificate could not be made: TLS clients, those waiting and those to come, are refused
+   * with `reason`. A certificate already presented stays: a failed renewal is no reason to drop it.
+   */
+  unavailable(reason: string): void {
+    if (this.state.kind === 'on') return
+    // The advice first: a long reason is what a close reason's limit cuts short.
+    this.settle({ kind: 'off', detail: `${TLS_OFF_DETAIL} (its certificate could not be made: ${reason})` })
+  }
+
+  private settle(next: SettledTls): void {
+    const previous = this.state
+    this.state = next
+    if (previous.kind !== 'coming') return
+    for (const release of previous.waiting) release(next)
+    previous.settle()
   }
 
   async listen(port: number, host: string | undefined): Promise<number> {
@@ -145,17 +196,38 @@ export class TlsOrPlainListener {
         socket.resume()
         return
       }
-      if (!this.identity) {
-        socket.end(HANDSHAKE_FAILURE_ALERT)
-        timer = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref()
-        return this.options.refused({ kind: 'tlsOff', address, detail: 'TLS is off on this relay; use ws:// or http://' })
+      const setTimer = (timeout: NodeJS.Timeout) => (timer = timeout)
+      const timeoutMs = this.options.handshakeTimeoutMs()
+      // A wait for the certificate counts against the handshake's time: nobody is held longer than the limit.
+      const deadline = Date.now() + timeoutMs
+      const state = this.state
+      const limit = { timeoutMs, deadline }
+      if (state.kind !== 'coming') return this.secure(state, socket, address, limit, setTimer, settled, onError)
+      const release = (next: SettledTls) => {
+        clearTimeout(timer)
+        this.secure(next, socket, address, limit, setTimer, settled, onError)
       }
-      this.handshake(socket, address, this.identity.context, timeout => (timer = timeout), settled)
-      socket.off('error', onError)
+      state.waiting.add(release)
+      socket.once('close', () => state.waiting.delete(release))
+      timer = setTimeout(() => {
+        socket.destroy()
+        this.options.refused({ kind: 'tlsHandshake', address, detail: `no TLS handshake within ${timeoutMs} ms: the certificate was not ready` })
+      }, timeoutMs).unref()
     })
   }
 
-  private handshake(socket: net.Socket, address: string, secureContext: tls.SecureContext, setTimer: (timer: NodeJS.Timeout) => void, settled: () => void): void {
+  /** A connection that opened with a TLS record: its handshake, or a refusal while TLS is off. */
+  private secure(state: SettledTls, socket: net.Socket, address: string, limit: HandshakeLimit, setTimer: (timer: NodeJS.Timeout) => void, settled: () => void, onError: () => void): void {
+    if (state.kind === 'on') {
+      this.handshake(socket, address, state.context, limit, setTimer, settled)
+      return void socket.off('error', onError)
+    }
+    socket.end(HANDSHAKE_FAILURE_ALERT)
+    setTimer(setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref())
+    this.options.refused({ kind: 'tlsOff', address, detail: state.detail })
+  }
+
+  private handshake(socket: net.Socket, address: string, secureContext: tls.SecureContext, limit: HandshakeLimit, setTimer: (timer: NodeJS.Timeout) => void, settled: () => void): void {
     const secure = new tls.TLSSocket(socket, { isServer: true, secureContext })
     let refused = false
     // Once per connection: a socket given up for a stall may still report its reset.
@@ -165,8 +237,7 @@ export class TlsOrPlainListener {
       secure.destroy()
       this.options.refused({ kind: 'tlsHandshake', address, detail })
     }
-    const timeoutMs = this.options.handshakeTimeoutMs()
-    setTimer(setTimeout(() => refuse(`no TLS handshake within ${timeoutMs} ms`), timeoutMs).unref())
+    setTimer(setTimeout(() => refuse(`no TLS handshake within ${limit.timeoutMs} ms`), Math.max(0, limit.deadline - Date.now())).unref())
     const onError = (error: NodeJS.ErrnoException) => refuse(handshakeProblem(error))
     secure.on('error', onError)
     secure.once('secure', () => {

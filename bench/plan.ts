@@ -75,7 +75,12 @@ export function buildPlan({ quick }: PlanOptions): Measurement[] {
       scenario: { kind: 'throughput', pairs, size, window: WINDOW, warmupMs: t(500), durationMs: t(1500) },
       fresh: false,
       maskingMatters: true,
-      show: [...throughputShow, { key: 'serverCpuPct', label: 'server CPU %', unit: 'count', better: 'lower' }],
+      show: [
+        ...throughputShow,
+        { key: 'serverCpuPct', label: 'server CPU %', unit: 'count', better: 'lower' },
+        { key: 'serverReadsPer100', label: 'server reads / 100 msgs', unit: 'count', better: 'lower' },
+        { key: 'tcpSegmentsPer100', label: 'TCP segments / 100 msgs', unit: 'count', better: 'lower' },
+      ],
     })
   }
 

@@ -29,6 +29,9 @@ export interface ServerStats {
   heapUsed: number
   external: number
   arrayBuffers: number
+  /** read/readv/… and write/writev/… system calls so far, where the system counts them (Linux). */
+  syscallsRead?: number
+  syscallsWrite?: number
   /** Event-loop delay since the previous stats, from processes that watch it (the desktop host). */
   loopDelay?: { p50Ms: number; p99Ms: number; maxMs: number; busyP50Ms: number; busyP99Ms: number; busyMaxMs: number }
 }

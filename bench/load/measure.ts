@@ -8,6 +8,8 @@ export interface Mark {
   loadCpuUs: number
   /** CPU time all processes on the machine have used, when the system tells us. */
   machineBusyUs: number
+  /** TCP segments the machine has sent, all sockets (loopback counts both ways), when the system tells us. */
+  tcpOutSegs: number
   count: number
 }
 
@@ -24,10 +26,19 @@ function machineBusyUs(): number {
   }
 }
 
+function tcpOutSegs(): number {
+  try {
+    const [names, values] = readFileSync('/proc/net/snmp', 'latin1').split('\n').filter(line => line.startsWith('Tcp:'))
+    return Number(values!.split(/\s+/)[names!.split(/\s+/).indexOf('OutSegs')])
+  } catch {
+    return NaN
+  }
+}
+
 export async function mark(probe: Probe, count: () => number): Promise<Mark> {
   const server = await probe.stats()
   const cpu = process.cpuUsage()
-  return { at: performance.now(), server, loadCpuUs: cpu.user + cpu.system, machineBusyUs: machineBusyUs(), count: count() }
+  return { at: performance.now(), server, loadCpuUs: cpu.user + cpu.system, machineBusyUs: machineBusyUs(), tcpOutSegs: tcpOutSegs(), count: count() }
 }
 
 /**
@@ -47,6 +58,11 @@ export function windowMetrics(start: Mark, end: Mark, unit: string): Metrics {
     serverCpuPct: serverCpuPerSecondUs / 1e4,
     loadCpuPct: (loadCpuUs / 1e6 / seconds) * 100,
     otherCpuPct: otherCpuPct(start, end),
+    // How the work was batched: a relay that keeps up reads and writes often and sends small segments,
+    // one that falls behind reads many messages at once and lets TCP merge its peers' sends.
+    ...perHundred('serverReads', start.server.syscallsRead, end.server.syscallsRead, end.count - start.count),
+    ...perHundred('serverWrites', start.server.syscallsWrite, end.server.syscallsWrite, end.count - start.count),
+    ...perHundred('tcpSegments', start.tcpOutSegs, end.tcpOutSegs, end.count - start.count),
     // The server's event-loop delay over the window (it restarts its histogram at every stats).
     ...(end.server.loopDelay ? prefixed('loop', end.server.loopDelay) : {}),
   }
@@ -58,6 +74,9 @@ export function otherCpuPct(start: Mark, end: Mark): number {
   const othersUs = end.machineBusyUs - start.machineBusyUs - ours
   return Math.max(0, othersUs / 1e4 / ((end.at - start.at) / 1000))
 }
+
+const perHundred = (name: string, from: number | undefined, to: number | undefined, units: number) =>
+  from === undefined || to === undefined || !Number.isFinite(to - from) || units <= 0 ? {} : { [`${name}Per100`]: ((to - from) / units) * 100 }
 
 const capitalise = (word: string) => word.charAt(0).toUpperCase() + word.slice(1)
 const prefixed = (prefix: string, figures: Record<string, number>) => Object.fromEntries(Object.entries(figures).map(([key, value]) => [prefix + capitalise(key), value]))

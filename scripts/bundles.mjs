@@ -20,9 +20,12 @@ import { BUNDLES_MANIFEST, REPO_ROOT, localSources, replaceFile, writeManifest }
 /** @type {Bundle[]} */
 export const PRODUCT_BUNDLES = [
   { entry: 'src-main/cli/relay.ts', outfile: 'dist/cli/relay.mjs', kind: 'node' },
+  // Beside each bundle that runs a relay node: certificate-authority.ts looks for it there.
+  { entry: 'src-main/tls/certificate-worker.ts', outfile: 'dist/cli/certificate-worker.mjs', kind: 'node' },
   { entry: 'src-main/cli/start.ts', outfile: 'dist/cli/start.mjs', kind: 'node' },
   { entry: 'src-main/desktop/main.ts', outfile: 'dist/desktop/main.mjs', kind: 'electron-main', provided: ['electron'] },
   { entry: 'src-main/desktop/relay-host/entry.ts', outfile: 'dist/desktop/relay-host.mjs', kind: 'node' },
+  { entry: 'src-main/tls/certificate-worker.ts', outfile: 'dist/desktop/certificate-worker.mjs', kind: 'node' },
   { entry: 'src-main/preload/preload.ts', outfile: 'dist/desktop/preload.cjs', kind: 'preload' },
 ]
 

@@ -2,7 +2,7 @@
  * `npm run pack:relay`: the npm package of the headless relay, `@switchboard/relay`, packed into
  * dist/. Not the root package: that one is the desktop app (its `main` is Electron's, its
  * dependencies include electron-store), and an installed relay needs none of it. This package is
- * built from the same bundle: dist/cli/relay.mjs as the `switchboard-relay` bin, the built
+ * built from the same bundle: dist/cli/relay.mjs as the `switchboard-relay` bin (its certificate worker beside it), the built
  * dashboard it serves, and exactly the registry packages the bundle imports, at the versions the
  * root package pins.
  */
@@ -16,6 +16,8 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '..')
 export const RELAY_PACKAGE_NAME = '@switchboard/relay'
 export const RELAY_BIN = 'switchboard-relay'
 const RELAY_BUNDLE = 'dist/cli/relay.mjs'
+/** Runs the X.509 work off the relay's thread; the relay finds it beside itself. */
+const CERTIFICATE_WORKER = 'dist/cli/certificate-worker.mjs'
 const DASHBOARD_DIR = 'dist/renderer'
 const STAGING_DIR = 'dist/relay-package'
 
@@ -52,7 +54,7 @@ export function relayPackageJson(root: PackageJson, bundle: string): Record<stri
     license: root.license,
     type: 'module',
     bin: { [RELAY_BIN]: RELAY_BUNDLE },
-    files: [RELAY_BUNDLE, DASHBOARD_DIR],
+    files: [RELAY_BUNDLE, CERTIFICATE_WORKER, DASHBOARD_DIR],
     engines: root.engines,
     dependencies,
   }
@@ -65,8 +67,11 @@ export function packRelay(projectDir = REPO_ROOT): string {
   mkdirSync(path.join(staging, path.dirname(RELAY_BUNDLE)), { recursive: true })
   const bundle = readFileSync(path.join(projectDir, RELAY_BUNDLE), 'utf8')
   const root = JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as PackageJson
-  // The source map stays behind: it is for debugging this checkout, not for running.
-  writeFileSync(path.join(staging, RELAY_BUNDLE), bundle.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'))
+  // The source maps stay behind: they are for debugging this checkout, not for running.
+  for (const file of [RELAY_BUNDLE, CERTIFICATE_WORKER]) {
+    const code = readFileSync(path.join(projectDir, file), 'utf8')
+    writeFileSync(path.join(staging, file), code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'))
+  }
   cpSync(path.join(projectDir, DASHBOARD_DIR), path.join(staging, DASHBOARD_DIR), { recursive: true })
   cpSync(path.join(projectDir, 'packaging/npm/README.md'), path.join(staging, 'README.md'))
   writeFileSync(path.join(staging, 'package.json'), JSON.stringify(relayPackageJson(root, bundle), null, 2) + '\n')

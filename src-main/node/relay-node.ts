@@ -16,8 +16,8 @@ import { MonitorPublisher, type PublishPolicy } from '../monitoring/monitor-publ
 import { RelayServer, type ListeningAddress } from '../relay/relay-server.js'
 import type { TlsIdentity } from '../relay/tls-or-plain.js'
 import { stateDirectory } from '../discovery/instance-id.js'
+import { openCertificateAuthority } from '../tls/certificate-authority.js'
 import { CertificateKeeper } from '../tls/certificate-keeper.js'
-import { LocalCa } from '../tls/local-ca.js'
 import { serverNames } from '../tls/server-names.js'
 import { checkNodeOptions } from './check-options.js'
 import { HistoryStore, type HistoryPlace } from './history-file.js'
@@ -276,7 +276,7 @@ export class RelayNode extends EventEmitter<RelayNodeEvents> {
     relay.expectTls()
     const tlsHooks = this.hooks.tls ?? {}
     if (!this.certificates) {
-      const opening = LocalCa.open(tlsHooks.caDirectory ?? join(this.stateDir, 'ca')).then(ca => new CertificateKeeper(ca, tlsHooks.leafLifetimeMs))
+      const opening = openCertificateAuthority(tlsHooks.caDirectory ?? join(this.stateDir, 'ca')).then(ca => new CertificateKeeper(ca, tlsHooks.leafLifetimeMs))
       // Tried again at the next start or change of options.
       opening.catch(() => this.certificates === opening && (this.certificates = undefined))
       this.certificates = opening

@@ -4,7 +4,8 @@
  * soon worthless); devices trust the CA, so a new leaf costs them nothing.
  */
 import type { TlsIdentity } from '../relay/tls-or-plain.js'
-import type { LocalCa, ServerNames } from './local-ca.js'
+import type { CertificateAuthority } from './certificate-authority.js'
+import type { ServerNames } from './local-ca.js'
 import { sameNames } from './server-names.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -19,7 +20,7 @@ export class CertificateKeeper {
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(
-    readonly ca: LocalCa,
+    readonly ca: CertificateAuthority,
     private readonly leafLifetimeMs = LEAF_LIFETIME_MS,
   ) {}
 

@@ -49,6 +49,10 @@ export interface ServerCertificate extends ServerNames {
   notAfter: Date
 }
 
+/** SHA-256 of a CA's DER, lowercase hex: what a device shows when it installs the CA. */
+export const caFingerprint = (der: Buffer) => createHash('sha256').update(der).digest('hex')
+
+/** The CA itself, with its key and the X.509 library: in the certificate worker, or here where there is none (see certificate-authority.ts). */
 export class LocalCa {
   private constructor(
     private readonly certificate: X509.X509Certificate,
@@ -74,9 +78,8 @@ export class LocalCa {
     return this.certificate.toString('pem')
   }
 
-  /** SHA-256 of the DER, lowercase hex: what a device shows when it installs the CA. */
   get fingerprint(): string {
-    return createHash('sha256').update(this.der).digest('hex')
+    return caFingerprint(this.der)
   }
 
   get subject(): string {

@@ -25,10 +25,11 @@ beforeAll(() => {
 afterAll(killLeftoverCliProcesses)
 
 describe(`the npm package ${RELAY_PACKAGE_NAME}`, () => {
-  test('holds the bundle, the dashboard and its README, and depends on exactly what the bundle imports', () => {
+  test('holds the bundle with its certificate worker, the dashboard and its README, and depends on exactly what the bundle imports', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort()
     expect(files.filter(file => !file.startsWith('package/dist/renderer/assets/'))).toEqual([
       'package/README.md',
+      'package/dist/cli/certificate-worker.mjs',
       'package/dist/cli/relay.mjs',
       'package/dist/renderer/icon.svg',
       'package/dist/renderer/index.html',

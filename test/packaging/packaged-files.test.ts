@@ -17,7 +17,7 @@ describe('the packaged app', () => {
   test('holds the bundles, the dashboard, the icons and the runtime dependencies, and nothing it must not', () => {
     expect(packagedFileProblems(app, installedTree())).toEqual([])
     expect(app.files).toEqual(
-      expect.arrayContaining(['package.json', 'dist/desktop/main.mjs', 'dist/desktop/preload.cjs', 'dist/renderer/index.html', 'assets/tray/tray-idle.png', 'node_modules/ws/package.json', 'node_modules/electron-store/package.json']),
+      expect.arrayContaining(['package.json', 'dist/desktop/main.mjs', 'dist/desktop/relay-host.mjs', 'dist/desktop/certificate-worker.mjs', 'dist/desktop/preload.cjs', 'dist/renderer/index.html', 'assets/tray/tray-idle.png', 'node_modules/ws/package.json', 'node_modules/electron-store/package.json']),
     )
     const topLevel = new Set(app.files.map(file => file.split('/')[0]))
     expect([...topLevel].sort()).toEqual(['assets', 'dist', 'node_modules', 'package.json'])

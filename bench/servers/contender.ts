@@ -32,6 +32,11 @@ const RELAY_ARGS = [
   '--max-peers', '100000', '--max-connections-per-address', '100000', '--connections-per-address-per-second', '100000',
 ]
 const LISTENING = /listening on (ws:\/\/\S+)/
+/**
+ * The last line of the address block, printed once the relay has finished starting (its TLS
+ * certificate made, off its main thread): measurements begin after that, not while it is starting.
+ */
+const STARTED = /^\s+dashboard: /m
 
 export async function startServer(name: ContenderName, options: ServerOptions = {}): Promise<RunningServer> {
   const { relay, masking } = CONTENDERS[name]
@@ -48,7 +53,7 @@ export async function startServer(name: ContenderName, options: ServerOptions = 
       child.process.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
         printed += chunk
         const match = LISTENING.exec(printed)
-        if (match) resolve({ url: match[1]! })
+        if (match && STARTED.test(printed)) resolve({ url: match[1]! })
       })
     }
     child.process.on('message', (message: { ready?: string; masking?: FrameMasking; failed?: string }) => {
